@@ -1,0 +1,119 @@
+// The catalog's shape. One YAML file holds providers, models, budgets, SLO targets, customer prices
+// and currency; the exporter, the rule generator and the dashboards all read it through this schema.
+import { z } from 'zod';
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a lower-case slug: letters, digits, ".", "_" or "-"');
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb');
+const dollars = z.number().nonnegative();
+const ratio = z.number().gt(0).lte(1);
+
+/** Prices in dollars per million tokens. */
+export const priceSchema = z.strictObject({
+  input: dollars,
+  output: dollars,
+  cache_read: dollars.optional(),
+  cache_write: dollars.optional(),
+});
+
+export const providerSchema = z.strictObject({
+  slug,
+  name: z.string().min(1),
+  color: hexColor,
+  status: z.enum(['active', 'beta', 'deprecated']),
+  docs_url: z.url(),
+  /** Provider id in @pydantic/genai-prices; omitted for self-hosted providers priced only by the catalog. */
+  pricing_id: z.string().min(1).optional(),
+});
+
+export const modelSchema = z.strictObject({
+  id: z.string().min(1),
+  provider: slug,
+  name: z.string().min(1).optional(),
+  family: z.string().min(1),
+  context_window: z.number().int().positive().optional(),
+  max_output_tokens: z.number().int().positive().optional(),
+  deprecated: z.boolean().default(false),
+  /** Overrides @pydantic/genai-prices; required for models it does not know. */
+  prices: priceSchema.optional(),
+});
+
+const budgetEntry = z.strictObject({ name: z.string().min(1), monthly_dollars: dollars });
+
+export const budgetsSchema = z.strictObject({
+  /** Fraction of a budget at which warnings start (e.g. 0.8). */
+  warning_ratio: ratio.default(0.8),
+  total_monthly_dollars: dollars.optional(),
+  teams: z.array(budgetEntry).default([]),
+  providers: z.array(budgetEntry).default([]),
+  models: z.array(budgetEntry).default([]),
+});
+
+const sloTargets = z.strictObject({
+  /** Success ratio objective, e.g. 0.999. */
+  availability: ratio,
+  /** p95 latency objective in seconds. */
+  latency_p95_seconds: z.number().positive(),
+  /** Error-rate threshold (ratio), e.g. 0.01. */
+  error_rate: ratio,
+});
+
+export const sloSchema = z.strictObject({
+  /** SLO period in days for the error budget (e.g. 30). */
+  period_days: z.number().int().positive().default(30),
+  global: sloTargets,
+  providers: z.record(slug, sloTargets.partial()).default({}),
+});
+
+export const customerPricingSchema = z.strictObject({
+  /** Revenue = cost × (1 + markup) unless a model has its own customer price. */
+  markup: z.number().min(0).default(0),
+  models: z.record(z.string(), priceSchema).default({}),
+});
+
+export const currencySchema = z.strictObject({
+  /** ISO 4217 code shown on dashboards and reports. Metrics stay in dollars. */
+  display: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
+  /** Units of the display currency per US dollar. */
+  usd_rate: z.number().positive(),
+});
+
+export const limitsSchema = z.strictObject({
+  /** Distinct values each label may take before new values fold into "other". */
+  label_values: z.record(z.string(), z.number().int().positive()).default({}),
+  default_label_values: z.number().int().positive().default(200),
+  /** Seconds within which a repeated request_id is counted once. */
+  dedupe_window_seconds: z.number().int().positive().default(600),
+});
+
+export const catalogSchema = z.strictObject({
+  version: z.literal(1),
+  providers: z.array(providerSchema).min(1),
+  models: z.array(modelSchema).default([]),
+  budgets: budgetsSchema.default({ warning_ratio: 0.8, teams: [], providers: [], models: [] }),
+  slo: sloSchema,
+  customer_pricing: customerPricingSchema.optional(),
+  currency: currencySchema.default({ display: 'USD', usd_rate: 1 }),
+  limits: limitsSchema.default({ label_values: {}, default_label_values: 200, dedupe_window_seconds: 600 }),
+  /** Thresholds the rules and dashboards share. */
+  thresholds: z
+    .strictObject({
+      /** Cost spike: this hour's spend over the same hour last week. */
+      cost_spike_ratio: z.number().gt(1).default(2),
+      /** Minimum hourly spend (dollars) before a spike counts. */
+      cost_spike_min_dollars_per_hour: dollars.default(1),
+      /** Model error ratio above which a model is "with issues". */
+      model_error_ratio: ratio.default(0.05),
+      /** Rejected lines over all lines that alerts on. */
+      reject_ratio: ratio.default(0.05),
+    })
+    .default({ cost_spike_ratio: 2, cost_spike_min_dollars_per_hour: 1, model_error_ratio: 0.05, reject_ratio: 0.05 }),
+});
+
+export type CatalogInput = z.input<typeof catalogSchema>;
+export type Catalog = z.output<typeof catalogSchema>;
+export type ProviderEntry = z.output<typeof providerSchema>;
+export type ModelEntry = z.output<typeof modelSchema>;
+export type Prices = z.output<typeof priceSchema>;
+export type SloTargets = z.output<typeof sloSchema>['global'];
