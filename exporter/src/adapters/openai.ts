@@ -1,0 +1,77 @@
+// OpenAI response bodies (Chat Completions, Responses API, error bodies).
+// OpenAI's counts are already inclusive: prompt/input tokens include cached tokens, completion/
+// output tokens include reasoning tokens. OpenAI has no cache-write count; OpenAI-shaped usage
+// from gateways (LiteLLM) may add Anthropic-style cache fields, read here too.
+import type { TokenCounts } from '../events/types.js';
+import { type JsonObject, missing, optObject, optString, optTokens, reqTokens } from './fields.js';
+import { checkTokenTotals } from './request-record.js';
+import { type ResponseUsage, errorBody, errorDetails, firstObject, zeroTokens } from './response-body.js';
+
+const CONTENT_FILTER = { type: 'content_filter', message: 'finish_reason content_filter' };
+
+/** Chat-Completions-style `usage` found at `response.usage`. */
+export function chatUsageTokens(usage: JsonObject): TokenCounts {
+  const prompt = optObject(usage.prompt_tokens_details, 'response.usage.prompt_tokens_details');
+  const completion = optObject(usage.completion_tokens_details, 'response.usage.completion_tokens_details');
+  let cacheRead = prompt ? optTokens(prompt.cached_tokens, 'response.usage.prompt_tokens_details.cached_tokens') : 0;
+  if (cacheRead === 0) cacheRead = optTokens(usage.cache_read_input_tokens, 'response.usage.cache_read_input_tokens');
+  let cacheWrite = optTokens(usage.cache_creation_input_tokens, 'response.usage.cache_creation_input_tokens');
+  if (cacheWrite === 0 && prompt) cacheWrite = optTokens(prompt.cache_creation_tokens, 'response.usage.prompt_tokens_details.cache_creation_tokens');
+  return {
+    input: reqTokens(usage.prompt_tokens, 'response.usage.prompt_tokens'),
+    output: reqTokens(usage.completion_tokens, 'response.usage.completion_tokens'),
+    cacheRead,
+    cacheWrite,
+    reasoning: completion ? optTokens(completion.reasoning_tokens, 'response.usage.completion_tokens_details.reasoning_tokens') : 0,
+  };
+}
+
+export function openAiChatBody(body: JsonObject): ResponseUsage {
+  const usage = optObject(body.usage, 'response.usage');
+  const failure = firstObject(body.choices)?.finish_reason === 'content_filter' ? CONTENT_FILTER : undefined;
+  let tokens: TokenCounts;
+  if (usage) {
+    tokens = chatUsageTokens(usage);
+    checkTokenTotals(tokens, 'response.usage.prompt_tokens', 'response.usage.completion_tokens');
+  } else if (failure) {
+    tokens = zeroTokens();
+  } else {
+    throw missing('response.usage', 'a usage object');
+  }
+  return { provider: 'openai', model: optString(body.model, 'response.model'), tokens, failure };
+}
+
+export function openAiResponsesBody(body: JsonObject): ResponseUsage {
+  const usage = optObject(body.usage, 'response.usage');
+  let failure;
+  if (body.status === 'failed') {
+    failure = optObject(body.error, 'response.error');
+    failure = failure ? errorDetails(failure, 'type') : { message: 'response status failed' };
+  } else if (body.status === 'incomplete') {
+    const reason = optObject(body.incomplete_details, 'response.incomplete_details')?.reason;
+    if (reason === 'content_filter') failure = { type: 'content_filter', message: 'incomplete: content_filter' };
+  }
+  let tokens: TokenCounts;
+  if (usage) {
+    const input = optObject(usage.input_tokens_details, 'response.usage.input_tokens_details');
+    const output = optObject(usage.output_tokens_details, 'response.usage.output_tokens_details');
+    tokens = {
+      input: reqTokens(usage.input_tokens, 'response.usage.input_tokens'),
+      output: reqTokens(usage.output_tokens, 'response.usage.output_tokens'),
+      cacheRead: input ? optTokens(input.cached_tokens, 'response.usage.input_tokens_details.cached_tokens') : 0,
+      cacheWrite: 0,
+      reasoning: output ? optTokens(output.reasoning_tokens, 'response.usage.output_tokens_details.reasoning_tokens') : 0,
+    };
+    checkTokenTotals(tokens, 'response.usage.input_tokens', 'response.usage.output_tokens');
+  } else if (failure) {
+    tokens = zeroTokens();
+  } else {
+    throw missing('response.usage', 'a usage object');
+  }
+  return { provider: 'openai', model: optString(body.model, 'response.model'), tokens, failure };
+}
+
+/** `{"error": {"message", "type", "param", "code"}}` */
+export function openAiErrorBody(error: JsonObject): ResponseUsage {
+  return errorBody('openai', errorDetails(error, 'type'));
+}

@@ -1,0 +1,27 @@
+// `tokenscope ingest --once FILE...`: one pass over the files, exposition on stdout, reasons on stderr.
+import { loadCatalog } from '../catalog/load.js';
+import { Pipeline } from '../ingest/pipeline.js';
+import { expandFiles, forEachLine } from '../ingest/read-files.js';
+import { MetricsRenderer } from '../metrics/renderer.js';
+import { writeOut } from './output.js';
+
+export async function runIngestOnce(patterns: string[], opts: { catalog?: string }): Promise<void> {
+  const catalog = loadCatalog(opts.catalog);
+  const pipeline = new Pipeline(catalog, {
+    onUnpriced: (provider, model) => process.stderr.write(`warning: no price for ${provider}/${model}; counted in ai_unpriced_requests_total\n`),
+  });
+  const files = await expandFiles(patterns);
+  let rejected = 0;
+  for (const file of files) {
+    await forEachLine(file, (line, lineNo) => {
+      const r = pipeline.ingestLine(line, 'file');
+      if (!r.ok) {
+        rejected++;
+        process.stderr.write(`${file}:${lineNo}: ${r.reason}: ${r.message}\n`);
+      }
+    });
+  }
+  const renderer = new MetricsRenderer(pipeline, { processMetrics: false });
+  await writeOut(renderer.renderUsage() + renderer.renderCatalog());
+  process.stderr.write(`ingested ${pipeline.stats.linesFor('file') - rejected} events from ${files.length} file(s), rejected ${rejected} line(s)\n`);
+}

@@ -1,0 +1,100 @@
+// `tokenscope serve`: the long-running exporter. Wires the catalog, the pipeline, the sources (file
+// tail, HTTP), the request log and the durable state together, and shuts down cleanly on signals.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { loadCatalog } from '../catalog/load.js';
+import { Pipeline } from '../ingest/pipeline.js';
+import { StateFile } from '../ingest/state-file.js';
+import { createRequestLog } from '../log/request-log.js';
+import { MetricsRenderer } from '../metrics/renderer.js';
+import { createApp } from '../server/app.js';
+import { FileTailer } from '../sources/file-tail.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  catalog?: string;
+  files: string[];
+  startAt: string;
+  stateFile?: string;
+  stateInterval: number;
+  pollInterval: number;
+  ingestTokenFile?: string;
+  bodyLimit: number;
+  hashKeyFile?: string;
+  requestLog: boolean;
+}
+
+function secret(file: string | undefined, envName: string): string | undefined {
+  if (file) return readFileSync(file, 'utf8').trim();
+  const v = process.env[envName];
+  return v ? v.trim() : undefined;
+}
+
+export async function runServe(opts: ServeOptions): Promise<void> {
+  // Operational messages go to stderr; stdout carries only the per-request log lines.
+  const log = pino({ name: 'tokenscope', base: undefined }, pino.destination(2));
+  if (opts.startAt !== 'beginning' && opts.startAt !== 'end') throw new Error(`--start-at must be "beginning" or "end", got "${opts.startAt}"`);
+  const catalog = loadCatalog(opts.catalog);
+
+  const pipeline = new Pipeline(catalog, {
+    onUnpriced: (provider, model) => log.warn({ provider, model }, 'no price known for model; counted in ai_unpriced_requests_total'),
+  });
+  if (opts.requestLog) {
+    let hashKey = secret(opts.hashKeyFile, 'TOKENSCOPE_HASH_KEY');
+    if (!hashKey) {
+      hashKey = randomBytes(32).toString('hex');
+      log.warn('no TOKENSCOPE_HASH_KEY: user/session pseudonyms will change on restart');
+    }
+    pipeline.addSink(createRequestLog({ hashKey }));
+  }
+
+  let tailer: FileTailer | undefined;
+  const state = opts.stateFile ? new StateFile(opts.stateFile, pipeline, () => tailer?.positions() ?? {}) : undefined;
+  const positions = state?.load() ?? {};
+  if (state) log.info({ stateFile: opts.stateFile, files: Object.keys(positions).length }, 'restored state');
+
+  if (opts.files.length) {
+    tailer = new FileTailer({
+      globs: opts.files,
+      pollIntervalMs: opts.pollInterval,
+      startAt: opts.startAt,
+      positions,
+      onLines: ({ file, lines, firstLineNo }) => {
+        for (let i = 0; i < lines.length; i++) {
+          const r = pipeline.ingestLine(lines[i], 'file');
+          if (!r.ok) log.warn({ file, line: firstLineNo + i, reason: r.reason }, r.message);
+        }
+      },
+      onError: (err, file) => log.warn({ file }, err.message),
+    });
+  }
+
+  const renderer = new MetricsRenderer(pipeline);
+  const app = createApp({ pipeline, renderer, ingestToken: secret(opts.ingestTokenFile, 'TOKENSCOPE_INGEST_TOKEN'), bodyLimitBytes: opts.bodyLimit, logger: log });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    s.on('error', reject);
+  });
+  await tailer?.start();
+  state?.startPeriodic(opts.stateInterval, (e) => log.error({ err: e.message }, 'cannot write state file'));
+  const addr = server.address();
+  log.info({ address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : addr, files: opts.files }, 'tokenscope exporter listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await tailer?.stop();
+    state?.stopPeriodic();
+    state?.save(true);
+    server.closeAllConnections?.();
+    await new Promise<void>((r) => server.close(() => r()));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

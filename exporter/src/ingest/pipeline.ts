@@ -1,0 +1,134 @@
+// The one path every event takes, whatever its source: detect and normalise, drop duplicates,
+// price, count, log. A bad line is counted by reason and reported; it never stops the others.
+import type { Catalog } from '../catalog/schema.js';
+import { normalize, parseLine } from '../adapters/index.js';
+import { LineRejection, type IngestRecord, type RequestRecord } from '../events/types.js';
+import { IngestStats, type IngestStatsState, type Source } from '../metrics/ingest-stats.js';
+import { UsageStore, type StoreState } from '../metrics/usage-store.js';
+import { Pricer, type PriceResult } from '../pricing/pricer.js';
+import { RequestDedupe, type DedupeState } from './dedupe.js';
+
+export interface RequestSink {
+  /** Called once per counted request (after dedupe), e.g. the per-request log line. */
+  request(rec: RequestRecord, price: PriceResult): void;
+}
+
+export type Outcome = { ok: true; duplicate?: boolean } | { ok: false; reason: LineRejection['reason']; message: string };
+
+export interface PipelineState {
+  store: StoreState;
+  stats: IngestStatsState;
+  dedupe: DedupeState;
+}
+
+export interface PipelineOptions {
+  /** Called once per model nobody can price (warn once). */
+  onUnpriced?: (provider: string, model: string) => void;
+  sinks?: RequestSink[];
+}
+
+const OK: Outcome = { ok: true };
+const DUPLICATE: Outcome = { ok: true, duplicate: true };
+
+export class Pipeline {
+  readonly store: UsageStore;
+  readonly stats = new IngestStats();
+  readonly pricer: Pricer;
+  private readonly dedupe: RequestDedupe;
+  private readonly sinks: RequestSink[];
+
+  constructor(
+    readonly catalog: Catalog,
+    opts: PipelineOptions = {},
+  ) {
+    this.store = new UsageStore(catalog);
+    this.pricer = new Pricer(catalog, { onUnpriced: opts.onUnpriced });
+    this.dedupe = new RequestDedupe(catalog.limits.dedupe_window_seconds * 1000);
+    this.sinks = opts.sinks ?? [];
+  }
+
+  addSink(sink: RequestSink): void {
+    this.sinks.push(sink);
+  }
+
+  /** One raw line (JSONL, NDJSON). */
+  ingestLine(line: string, source: Source): Outcome {
+    this.stats.line(source);
+    let rec: IngestRecord;
+    try {
+      rec = parseLine(line);
+    } catch (e) {
+      return this.rejected(e, source);
+    }
+    return this.record(rec, source);
+  }
+
+  /**
+   * Parses a line without counting it yet, for backfill, which sorts records by time before
+   * counting them with ingestRecord(). A rejection is counted here, as a line of `source`.
+   */
+  parseOrReject(line: string, source: Source): IngestRecord | Extract<Outcome, { ok: false }> {
+    try {
+      return parseLine(line);
+    } catch (e) {
+      this.stats.line(source);
+      return this.rejected(e, source);
+    }
+  }
+
+  /** An already-parsed object (JSON array element, track()). */
+  ingestObject(obj: unknown, source: Source): Outcome {
+    this.stats.line(source);
+    let rec: IngestRecord;
+    try {
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+        throw new LineRejection('not_an_object', undefined, 'expected a JSON object');
+      }
+      rec = normalize(obj as Record<string, unknown>);
+    } catch (e) {
+      return this.rejected(e, source);
+    }
+    return this.record(rec, source);
+  }
+
+  /** A record an in-process adapter (OTLP) already normalised; counted as one line of `source`. */
+  ingestRecord(rec: IngestRecord, source: Source): Outcome {
+    this.stats.line(source);
+    return this.record(rec, source);
+  }
+
+  private record(rec: IngestRecord, source: Source): Outcome {
+    if (rec.kind === 'breaker') {
+      this.store.recordBreaker(rec);
+      return OK;
+    }
+    if (rec.requestId !== undefined && this.dedupe.seen(rec.requestId, rec.timestampMs)) {
+      this.stats.duplicate(source);
+      return DUPLICATE;
+    }
+    const price = this.pricer.price(rec);
+    this.store.recordRequest(rec, price);
+    for (let i = 0; i < this.sinks.length; i++) this.sinks[i].request(rec, price);
+    return OK;
+  }
+
+  private rejected(e: unknown, source: Source): Extract<Outcome, { ok: false }> {
+    if (e instanceof LineRejection) {
+      this.stats.reject(source, e.reason);
+      return { ok: false, reason: e.reason, message: e.message };
+    }
+    // An adapter bug must not take the process down with it; count it and say what happened.
+    this.stats.reject(source, 'invalid_field');
+    return { ok: false, reason: 'invalid_field', message: `internal error while reading the line: ${(e as Error)?.message ?? String(e)}` };
+  }
+
+  snapshot(): PipelineState {
+    return { store: this.store.snapshot(), stats: this.stats.snapshot(), dedupe: this.dedupe.snapshot() };
+  }
+
+  restore(st: PipelineState): void {
+    this.store.restore(st.store);
+    this.stats.restore(st.stats);
+    this.dedupe.restore(st.dedupe);
+  }
+}

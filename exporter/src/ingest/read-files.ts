@@ -1,0 +1,33 @@
+// Reads whole log files line by line for the one-shot and backfill modes (tailing lives in
+// sources/file-tail.ts). Each rejected line is reported with its file and line number.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import fg from 'fast-glob';
+
+export interface RejectedLine {
+  file: string;
+  lineNo: number;
+  reason: string;
+  message: string;
+}
+
+/** Expands globs (a plain path stays as it is, even if it does not exist, so the error names it). */
+export async function expandFiles(patterns: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of patterns) {
+    if (fg.isDynamicPattern(p)) out.push(...(await fg(p, { onlyFiles: true, absolute: true })).sort());
+    else out.push(p);
+  }
+  return out;
+}
+
+export async function forEachLine(file: string, fn: (line: string, lineNo: number) => void): Promise<number> {
+  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    if (line.length === 0 || line.trim().length === 0) continue;
+    fn(line, n);
+  }
+  return n;
+}

@@ -1,0 +1,67 @@
+// Durable exporter state: the counters and the file positions they account for, written together
+// in one atomic file. After a restart (even `kill -9`) counting resumes exactly where the saved
+// counters stopped, so no line is dropped or counted twice and Prometheus sees no counter reset.
+import { readCheckpoint, writeCheckpointAtomic } from '../sources/checkpoint.js';
+import type { SavedPositions } from '../sources/file-tail.js';
+import type { Pipeline, PipelineState } from './pipeline.js';
+
+export interface ExporterState {
+  version: 1;
+  savedAt: string;
+  pipeline: PipelineState;
+  positions: SavedPositions;
+}
+
+export class StateFile {
+  private lastSavedVersion = -1;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly pipeline: Pipeline,
+    private readonly positions: () => SavedPositions = () => ({}),
+  ) {}
+
+  /** Restores counters; returns the saved file positions (empty when there was no state). */
+  load(): SavedPositions {
+    const st = readCheckpoint<ExporterState>(this.path);
+    if (!st) return {};
+    if (st.version !== 1) throw new Error(`${this.path}: unsupported state version ${String(st.version)}`);
+    this.pipeline.restore(st.pipeline);
+    this.lastSavedVersion = this.changeVersion();
+    return st.positions ?? {};
+  }
+
+  /**
+   * Writes counters and positions in the same synchronous turn as the line handling, so they can
+   * never disagree. Skipped when nothing changed.
+   */
+  save(force = false): boolean {
+    const v = this.changeVersion();
+    if (!force && v === this.lastSavedVersion) return false;
+    const st: ExporterState = { version: 1, savedAt: new Date().toISOString(), pipeline: this.pipeline.snapshot(), positions: this.positions() };
+    writeCheckpointAtomic(this.path, st);
+    this.lastSavedVersion = v;
+    return true;
+  }
+
+  startPeriodic(intervalMs: number, onError: (e: Error) => void): void {
+    this.timer = setInterval(() => {
+      try {
+        this.save();
+      } catch (e) {
+        onError(e as Error);
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopPeriodic(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private changeVersion(): number {
+    return this.pipeline.store.version + this.pipeline.stats.version;
+  }
+}
