@@ -3,27 +3,27 @@
 // output tokens include reasoning tokens. OpenAI has no cache-write count; OpenAI-shaped usage
 // from gateways (LiteLLM) may add Anthropic-style cache fields, read here too.
 import type { TokenCounts } from '../events/types.js';
+import type { ErrorInfo } from './error-types.js';
 import { type JsonObject, missing, optObject, optString, optTokens, reqTokens } from './fields.js';
 import { checkTokenTotals } from './request-record.js';
 import { type ResponseUsage, errorBody, errorDetails, firstObject, zeroTokens } from './response-body.js';
 
 const CONTENT_FILTER = { type: 'content_filter', message: 'finish_reason content_filter' };
 
-/** Chat-Completions-style `usage` found at `response.usage`. */
-export function chatUsageTokens(usage: JsonObject): TokenCounts {
+/**
+ * Cache and reasoning counts from Chat-Completions-style usage at `response.usage`, into `t`.
+ * Gateways (LiteLLM) add Anthropic-style cache fields to it, so those are read too.
+ */
+export function readChatUsageDetails(usage: JsonObject, t: TokenCounts): void {
   const prompt = optObject(usage.prompt_tokens_details, 'response.usage.prompt_tokens_details');
   const completion = optObject(usage.completion_tokens_details, 'response.usage.completion_tokens_details');
-  let cacheRead = prompt ? optTokens(prompt.cached_tokens, 'response.usage.prompt_tokens_details.cached_tokens') : 0;
-  if (cacheRead === 0) cacheRead = optTokens(usage.cache_read_input_tokens, 'response.usage.cache_read_input_tokens');
-  let cacheWrite = optTokens(usage.cache_creation_input_tokens, 'response.usage.cache_creation_input_tokens');
-  if (cacheWrite === 0 && prompt) cacheWrite = optTokens(prompt.cache_creation_tokens, 'response.usage.prompt_tokens_details.cache_creation_tokens');
-  return {
-    input: reqTokens(usage.prompt_tokens, 'response.usage.prompt_tokens'),
-    output: reqTokens(usage.completion_tokens, 'response.usage.completion_tokens'),
-    cacheRead,
-    cacheWrite,
-    reasoning: completion ? optTokens(completion.reasoning_tokens, 'response.usage.completion_tokens_details.reasoning_tokens') : 0,
-  };
+  t.cacheRead = prompt ? optTokens(prompt.cached_tokens, 'response.usage.prompt_tokens_details.cached_tokens') : 0;
+  if (t.cacheRead === 0) t.cacheRead = optTokens(usage.cache_read_input_tokens, 'response.usage.cache_read_input_tokens');
+  t.cacheWrite = optTokens(usage.cache_creation_input_tokens, 'response.usage.cache_creation_input_tokens');
+  if (t.cacheWrite === 0 && prompt) {
+    t.cacheWrite = optTokens(prompt.cache_creation_tokens, 'response.usage.prompt_tokens_details.cache_creation_tokens');
+  }
+  if (completion) t.reasoning = optTokens(completion.reasoning_tokens, 'response.usage.completion_tokens_details.reasoning_tokens');
 }
 
 export function openAiChatBody(body: JsonObject): ResponseUsage {
@@ -31,7 +31,14 @@ export function openAiChatBody(body: JsonObject): ResponseUsage {
   const failure = firstObject(body.choices)?.finish_reason === 'content_filter' ? CONTENT_FILTER : undefined;
   let tokens: TokenCounts;
   if (usage) {
-    tokens = chatUsageTokens(usage);
+    tokens = {
+      input: reqTokens(usage.prompt_tokens, 'response.usage.prompt_tokens'),
+      output: reqTokens(usage.completion_tokens, 'response.usage.completion_tokens'),
+      cacheRead: 0,
+      cacheWrite: 0,
+      reasoning: 0,
+    };
+    readChatUsageDetails(usage, tokens);
     checkTokenTotals(tokens, 'response.usage.prompt_tokens', 'response.usage.completion_tokens');
   } else if (failure) {
     tokens = zeroTokens();
@@ -43,10 +50,10 @@ export function openAiChatBody(body: JsonObject): ResponseUsage {
 
 export function openAiResponsesBody(body: JsonObject): ResponseUsage {
   const usage = optObject(body.usage, 'response.usage');
-  let failure;
+  let failure: ErrorInfo | undefined;
   if (body.status === 'failed') {
-    failure = optObject(body.error, 'response.error');
-    failure = failure ? errorDetails(failure, 'type') : { message: 'response status failed' };
+    const error = optObject(body.error, 'response.error');
+    failure = error ? errorDetails(error, 'type') : { message: 'response status failed' };
   } else if (body.status === 'incomplete') {
     const reason = optObject(body.incomplete_details, 'response.incomplete_details')?.reason;
     if (reason === 'content_filter') failure = { type: 'content_filter', message: 'incomplete: content_filter' };

@@ -138,6 +138,11 @@ export class GenaiModel {
     }
   }
 
+  /** How this model is priced; 'direct' (a calcPrice per request) only when the fast path failed its self-check. */
+  get kind(): Strategy['kind'] {
+    return this.strategy.kind;
+  }
+
   /** Dollars, or NaN if calcPrice fails on this usage. Arguments are normalised token counts. */
   cost(input: number, cacheRead: number, cacheWrite: number, output: number, reasoning: number, timestampMs: number): number {
     const s = this.strategy;

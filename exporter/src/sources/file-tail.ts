@@ -11,7 +11,9 @@
 //   the poll that notices the rename (or while we were down), are lost;
 // - copytruncate is detected by the size dropping below our offset; if the truncated file has
 //   already grown past that offset when we look, the restart point is wrong;
-// - an inode number reused by a new file while we were down is taken for the old file.
+// - a file deleted and recreated under a reused inode number (common on ext4 and tmpfs) is taken for
+//   the old one, and only restarted from 0 if it is smaller than our offset;
+// - every matched file stays open; keep compressed rotations (`*.gz`) out of the globs.
 import { promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import fg from 'fast-glob';

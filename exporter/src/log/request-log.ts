@@ -1,0 +1,128 @@
+// The per-request log: one JSON line per counted request (after dedupe), for Loki and for the
+// usage-log table. It carries what a request cost and who it is attributed to, never what was
+// said: records hold no prompt or completion text, and user/session ids are pseudonymised with a
+// keyed hash (see pseudonym.ts).
+import pino from 'pino';
+import type { RequestRecord } from '../events/types.js';
+import type { RequestSink } from '../ingest/pipeline.js';
+import type { PriceResult } from '../pricing/pricer.js';
+import { pseudonymizer } from './pseudonym.js';
+
+export interface RequestLogOptions {
+  /** A pino destination, or a file descriptor (default 1, stdout) written asynchronously. */
+  destination?: pino.DestinationStream | number;
+  /** Key for the user/session pseudonyms. Required: the CLI generates one per process when none is configured. */
+  hashKey: string | Buffer;
+  /** pino level of the logger; the request lines are written at "info". Default "info". */
+  level?: string;
+}
+
+export type RequestLog = RequestSink & {
+  logger: pino.Logger;
+  /** Writes out anything buffered, synchronously; safe to call from an exit handler. */
+  flush(): void;
+};
+
+/** The fields of one `llm_request` line (besides pino's level, time and msg). */
+export interface RequestLogLine {
+  request_id?: string;
+  provider: string;
+  model: string;
+  feature?: string;
+  team?: string;
+  project?: string;
+  user?: string;
+  session?: string;
+  tokens: { input: number; output: number; cache_read: number; cache_write: number; reasoning: number; total: number };
+  cost_usd: number;
+  revenue_usd: number;
+  price_source: string;
+  priced: boolean;
+  status: 'success' | 'error';
+  error_type?: string;
+  error_message?: string;
+  status_code?: number;
+  latency_ms?: number;
+  ttft_ms?: number;
+  event_time: string;
+}
+
+export const REQUEST_LOG_MESSAGE = 'llm_request';
+
+function ms(seconds: number | undefined): number | undefined {
+  // Back to the milliseconds the event carried, without float noise (0.1234 s -> 123.4 ms).
+  return seconds === undefined ? undefined : Math.round(seconds * 1e6) / 1e3;
+}
+
+/** The log line's fields for one record; exported for tests and for tools that re-derive lines. */
+export function requestLogLine(rec: RequestRecord, price: PriceResult, pseudonym: (id: string) => string): RequestLogLine {
+  const t = rec.tokens;
+  return {
+    request_id: rec.requestId,
+    provider: rec.provider,
+    model: rec.model,
+    feature: rec.feature,
+    team: rec.team,
+    project: rec.project,
+    user: rec.userId === undefined ? undefined : pseudonym(rec.userId),
+    session: rec.sessionId === undefined ? undefined : pseudonym(rec.sessionId),
+    tokens: {
+      input: t.input,
+      output: t.output,
+      cache_read: t.cacheRead,
+      cache_write: t.cacheWrite,
+      reasoning: t.reasoning,
+      // input already includes the cache tokens and output the reasoning ones.
+      total: t.input + t.output,
+    },
+    cost_usd: price.costUsd,
+    revenue_usd: price.revenueUsd,
+    price_source: String(price.source),
+    priced: price.priced,
+    status: rec.status,
+    error_type: rec.errorType,
+    error_message: rec.errorMessage,
+    status_code: rec.statusCode,
+    latency_ms: ms(rec.latencySeconds),
+    ttft_ms: ms(rec.ttftSeconds),
+    event_time: new Date(rec.timestampMs).toISOString(),
+  };
+}
+
+export function createRequestLog(opts: RequestLogOptions): RequestLog {
+  if (opts.hashKey === undefined || opts.hashKey === null || opts.hashKey.length === 0) {
+    throw new Error('createRequestLog: hashKey is required (a secret used to pseudonymise user and session ids)');
+  }
+  const destination =
+    typeof opts.destination === 'number' || opts.destination === undefined
+      ? // Asynchronous writes keep the ingest path off the write(2) syscall; pino registers an
+        // exit hook that flushes this stream synchronously, and flush() below does it on demand.
+        pino.destination({ dest: opts.destination ?? 1, sync: false })
+      : opts.destination;
+  const logger = pino(
+    {
+      level: opts.level ?? 'info',
+      base: undefined, // no pid/hostname: the log shipper attaches host labels
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  const pseudonym = pseudonymizer(opts.hashKey);
+
+  return {
+    logger,
+    request(rec: RequestRecord, price: PriceResult): void {
+      logger.info(requestLogLine(rec, price, pseudonym), REQUEST_LOG_MESSAGE);
+    },
+    flush(): void {
+      const d = destination as { flushSync?: () => void; flush?: () => void };
+      try {
+        if (typeof d.flushSync === 'function') d.flushSync();
+        else if (typeof d.flush === 'function') d.flush();
+      } catch {
+        // SonicBoom throws when its fd is not open yet: nothing was written, nothing to flush.
+      }
+    },
+  };
+}

@@ -1,0 +1,294 @@
+// The exporter's HTTP surface: /metrics for Prometheus, /healthz and /readyz for the orchestrator,
+// and POST /v1/events for applications that push events instead of writing log files.
+// Every error is JSON and none carries a stack trace. docs/ingest-http.md describes the API.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import pino from 'pino';
+import type { Outcome, Pipeline } from '../ingest/pipeline.js';
+import type { MetricsRenderer } from '../metrics/renderer.js';
+import {
+  DEFAULT_BODY_LIMIT_BYTES, HttpError, bodyKind, contentCoding, describePosition, discardBody, readBody, splitJsonArray, type BodyKind,
+} from './body.js';
+
+export { DEFAULT_BODY_LIMIT_BYTES, HttpError } from './body.js';
+
+const gzip = promisify(gzipCallback);
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** Rejections listed in one response; the rest are only counted (rejected_truncated). */
+export const MAX_REJECTIONS_LISTED = 1000;
+/** Events ingested between yields to the event loop, so a 10 MiB batch does not stall scrapes. */
+const YIELD_EVERY = 2000;
+
+export interface AppOptions {
+  pipeline: Pipeline;
+  renderer: MetricsRenderer;
+  /** When set, POST /v1/events requires `Authorization: Bearer <ingestToken>`. /metrics stays open. */
+  ingestToken?: string;
+  /** Bound on the request body, on the wire and again after decompression. Default 10 MiB. */
+  bodyLimitBytes?: number;
+  logger?: pino.Logger;
+  /** Readiness for /readyz (e.g. false until the initial backfill is done). Default: always ready. */
+  ready?: () => boolean;
+}
+
+export interface Rejection {
+  /** 0-based: the element's position in a JSON array, or the line's index in NDJSON (blank lines included). */
+  index: number;
+  /** NDJSON only: the 1-based line number (index + 1). */
+  line?: number;
+  reason: string;
+  message: string;
+}
+
+export interface IngestResponse {
+  /** Events counted. */
+  accepted: number;
+  /** Events dropped because their request_id was already counted within the dedupe window. */
+  duplicates: number;
+  /** The first MAX_REJECTIONS_LISTED rejected events, in body order. */
+  rejected: Rejection[];
+  /** Rejected events left out of `rejected`. */
+  rejected_truncated: number;
+}
+
+function sendError(res: Response, e: HttpError): void {
+  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+  res.status(e.status).json(e.body());
+}
+
+/** GET /metrics: the shared render, gzipped when the scraper accepts it (Prometheus always does). */
+export function metricsHandler(renderer: MetricsRenderer): RequestHandler {
+  // Concurrent scrapes share one render and therefore one string: compress it once too.
+  let last: { text: string; gz: Promise<Buffer> } | undefined;
+  return async (req: Request, res: Response): Promise<void> => {
+    const text = await renderer.metrics();
+    res.setHeader('Content-Type', METRICS_CONTENT_TYPE);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Vary', 'Accept-Encoding');
+    let body: Buffer;
+    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      if (last?.text !== text) last = { text, gz: gzip(text) };
+      body = await last.gz;
+      res.setHeader('Content-Encoding', 'gzip');
+    } else {
+      body = Buffer.from(text, 'utf8');
+    }
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
+  };
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** Bearer-token check in constant time: both sides are hashed to equal-length digests first. */
+function bearerAuth(token: string): RequestHandler {
+  const expected = sha256(token);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const header = req.headers.authorization;
+    const m = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+    if (!m) {
+      discardBody(req, 64 * 1024);
+      sendError(res, new HttpError(401, 'unauthorized', 'missing bearer token: send "Authorization: Bearer <token>"', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope"' }));
+      return;
+    }
+    if (!timingSafeEqual(sha256(m[1]), expected)) {
+      discardBody(req, 64 * 1024);
+      sendError(res, new HttpError(401, 'unauthorized', 'invalid bearer token', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope", error="invalid_token"' }));
+      return;
+    }
+    next();
+  };
+}
+
+/** Counts outcomes and keeps the first MAX_REJECTIONS_LISTED rejections. */
+class Tally implements IngestResponse {
+  accepted = 0;
+  duplicates = 0;
+  rejected: Rejection[] = [];
+  rejected_truncated = 0;
+
+  add(o: Outcome, index: number, line?: number): void {
+    if (o.ok) {
+      if (o.duplicate) this.duplicates++;
+      else this.accepted++;
+    } else if (this.rejected.length < MAX_REJECTIONS_LISTED) {
+      this.rejected.push(line === undefined ? { index, reason: o.reason, message: o.message } : { index, line, reason: o.reason, message: o.message });
+    } else {
+      this.rejected_truncated++;
+    }
+  }
+
+  get rejectedTotal(): number {
+    return this.rejected.length + this.rejected_truncated;
+  }
+
+  toJSON(): IngestResponse {
+    return { accepted: this.accepted, duplicates: this.duplicates, rejected: this.rejected, rejected_truncated: this.rejected_truncated };
+  }
+}
+
+async function ingestJson(pipeline: Pipeline, text: string, tally: Tally): Promise<void> {
+  let parsed: unknown;
+  let parsedOk = false;
+  try {
+    parsed = JSON.parse(text);
+    parsedOk = true;
+  } catch {
+    // Fall through: split the array and parse element by element, so one bad event is rejected alone.
+  }
+  if (parsedOk) {
+    if (Array.isArray(parsed)) {
+      for (let i = 0; i < parsed.length; i++) {
+        tally.add(pipeline.ingestObject(parsed[i], 'http'), i);
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+      }
+      return;
+    }
+    if (parsed !== null && typeof parsed === 'object') {
+      tally.add(pipeline.ingestObject(parsed, 'http'), 0); // one event object: a batch of one
+      return;
+    }
+    throw new HttpError(400, 'invalid_body', `expected a JSON array of events ${describePosition(text, text.search(/\S/))}, got ${parsed === null ? 'null' : typeof parsed}`, {
+      position: Math.max(0, text.search(/\S/)),
+    });
+  }
+  const first = text.search(/\S/);
+  if (first >= 0 && text.charCodeAt(first) === 0x7b) {
+    // A single (malformed) event object: reject it as event 0 with the adapter's reason.
+    tally.add(pipeline.ingestLine(text.trim(), 'http'), 0);
+    return;
+  }
+  const split = splitJsonArray(text);
+  if (!split.ok) {
+    throw new HttpError(400, 'invalid_body', `${split.message} ${describePosition(text, split.position)}`, { position: split.position });
+  }
+  const els = split.elements;
+  for (let i = 0; i < els.length; i++) {
+    tally.add(pipeline.ingestLine(text.slice(els[i][0], els[i][1]), 'http'), i);
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+  }
+}
+
+async function ingestNdjson(pipeline: Pipeline, text: string, tally: Tally): Promise<void> {
+  let index = 0;
+  let n = 0;
+  for (let start = 0; start < text.length; index++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+    // Blank lines are skipped, neither counted nor rejected (but they keep line numbers right).
+    if (/\S/.test(text.slice(start, Math.min(end, start + 64))) || (end - start > 64 && /\S/.test(text.slice(start, end)))) {
+      tally.add(pipeline.ingestLine(text.slice(start, end), 'http'), index, index + 1);
+      if (++n % YIELD_EVERY === 0) await yieldToLoop();
+    }
+    start = next;
+  }
+}
+
+function eventsHandler(opts: AppOptions, limit: number, logger: pino.Logger): RequestHandler {
+  return async (req: Request, res: Response): Promise<void> => {
+    let kind: BodyKind;
+    let text: string;
+    try {
+      const coding = contentCoding(req.headers['content-encoding']);
+      kind = bodyKind(req.headers['content-type']);
+      const buf = await readBody(req, limit, coding);
+      text = buf.toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM
+    } catch (e) {
+      if (e instanceof HttpError) {
+        discardBody(req, limit);
+        if (e.status === 413) res.setHeader('Connection', 'close');
+        sendError(res, e);
+        return;
+      }
+      throw e;
+    }
+    const tally = new Tally();
+    try {
+      if (kind === 'json') await ingestJson(opts.pipeline, text, tally);
+      else await ingestNdjson(opts.pipeline, text, tally);
+    } catch (e) {
+      if (e instanceof HttpError) {
+        sendError(res, e);
+        return;
+      }
+      throw e;
+    }
+    logger.debug({ accepted: tally.accepted, duplicates: tally.duplicates, rejected: tally.rejectedTotal }, 'ingested HTTP batch');
+    if (tally.accepted === 0 && tally.duplicates === 0 && tally.rejectedTotal > 0) {
+      // Nothing in the body was usable: say so with a 4xx so a client does not mistake it for success.
+      res.status(400).json({ error: 'no_valid_events', message: `none of the ${tally.rejectedTotal} events could be ingested`, ...tally.toJSON() });
+      return;
+    }
+    res.status(200).json(tally.toJSON());
+  };
+}
+
+function methodNotAllowed(allow: string): RequestHandler {
+  return (req: Request, res: Response): void => {
+    discardBody(req, 64 * 1024);
+    res.setHeader('Allow', allow);
+    res.status(405).json({ error: 'method_not_allowed', message: `${req.method} is not allowed on ${req.path}; use ${allow}` });
+  };
+}
+
+export function createApp(opts: AppOptions): express.Express {
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const limit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  if (!Number.isSafeInteger(limit) || limit <= 0) throw new Error(`bodyLimitBytes must be a positive integer, got ${limit}`);
+  if (opts.ingestToken !== undefined && opts.ingestToken.trim() === '') throw new Error('ingestToken must not be empty');
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  app.get('/metrics', metricsHandler(opts.renderer));
+  app.all('/metrics', methodNotAllowed('GET, HEAD'));
+
+  app.get('/healthz', (_req: Request, res: Response) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req: Request, res: Response) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const ready = opts.ready ? opts.ready() : true;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+  });
+
+  const ingest: RequestHandler[] = [];
+  if (opts.ingestToken !== undefined) ingest.push(bearerAuth(opts.ingestToken));
+  ingest.push(eventsHandler(opts, limit, logger));
+  app.post('/v1/events', ...ingest);
+  app.all('/v1/events', methodNotAllowed('POST'));
+
+  app.use((req: Request, res: Response) => {
+    discardBody(req, 64 * 1024);
+    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+  });
+
+  // Final handler: a JSON error, never a stack trace. Errors express itself raises (bad URI
+  // encoding and the like) carry a 4xx status and an `expose` flag for a safe message.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+    const raw = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+    const status = raw >= 400 && raw < 600 ? raw : 500;
+    if (status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    discardBody(req, 64 * 1024);
+    const message = status < 500 && e?.expose === true && typeof e.message === 'string' ? e.message : status < 500 ? 'bad request' : 'internal server error';
+    res.status(status).json({ error: status < 500 ? 'bad_request' : 'internal_error', message });
+  });
+
+  return app;
+}
