@@ -112,6 +112,7 @@ export function render(t: Truth, shape: Shape): string {
       return JSON.stringify({
         ...base,
         provider: t.provider,
+        model: t.model,
         status_code: t.statusCode,
         response: failed
           ? { error: { message: 'failure', type: t.statusCode === 429 ? 'rate_limit_error' : 'server_error' } }
@@ -128,6 +129,7 @@ export function render(t: Truth, shape: Shape): string {
       return JSON.stringify({
         ...base,
         provider: t.provider,
+        model: t.model,
         status_code: t.statusCode,
         response: failed
           ? { error: { message: 'failure', type: 'server_error' } }

@@ -7,13 +7,13 @@
 //     unit usage vectors on a one-model provider carrying exactly that price;
 //   - a tiered price (TieredPrices, e.g. gemini-2.5-pro above 200k prompt tokens) is flat within
 //     each band of total input tokens, so it becomes one set of coefficients per band;
-//   - start-date conditional prices (e.g. o3 from 2025-06-10) are constant between start dates, so
-//     each time segment gets its own (flat or banded) form, picked by comparing the timestamp;
-//   - time-of-day prices (e.g. deepseek off-peak) are constant within a UTC second when their
-//     bounds are whole seconds, so the form for the last second seen is memoised.
-// Which price is in force is always asked of calcPrice (never re-implemented), and every resolved
-// model is checked against a plain calcPrice before use; anything that fails the check is priced
-// by calcPrice directly.
+//   - conditional prices are constant between their change points: start dates (e.g. o3 from
+//     2025-06-10, at UTC midnight) and time-of-day bounds (e.g. deepseek's peak 00:30-16:30 UTC).
+//     The timeline becomes a grid of (date segment × time-of-day interval) cells, each with its own
+//     flat or banded form, picked by comparing the timestamp.
+// We only extract the change points; which price applies in each cell is asked of calcPrice at an
+// instant inside it (never re-implemented). Every resolved model is also checked against a plain
+// calcPrice before use; anything that fails the check is priced by calcPrice directly.
 import { calcPrice, type ConditionalPrice, type ModelPrice, type Provider, type TieredPrices, type Usage } from '@pydantic/genai-prices';
 import { linearCost, type Coefficients } from './linear.js';
 
@@ -99,10 +99,21 @@ function formOf(providerId: string, prices: ModelPrice): Form {
   return { thresholds, bands };
 }
 
+const DAY_MS = 86_400_000;
+
+/** A time-of-day bound ("HH:MM:SS" with "Z" or "±HH:MM", as genai-prices accepts) in ms after UTC midnight; null if not whole seconds. */
+function msOfDay(time: string): number | null {
+  const m = /^(\d{2}):(\d{2}):(\d{2})(Z|([+-])(\d{2}):(\d{2}))$/.exec(time);
+  if (!m) return null;
+  const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  const offset = m[4] === 'Z' ? 0 : (m[5] === '+' ? 1 : -1) * (Number(m[6]) * 3600 + Number(m[7]) * 60);
+  return (((local - offset) % 86_400) + 86_400) % 86_400 * 1000;
+}
+
 type Strategy =
   | { kind: 'fixed'; form: Form }
-  | { kind: 'dated'; starts: number[]; forms: Form[] }
-  | { kind: 'time-of-day' }
+  /** forms[date segment][time-of-day interval]; segment j starts at starts[j-1], interval k at dayBounds[k-1]. */
+  | { kind: 'conditional'; starts: number[]; dayBounds: number[]; forms: Form[][] }
   | { kind: 'direct' };
 
 export class GenaiModel {
@@ -111,9 +122,8 @@ export class GenaiModel {
   private readonly strategy: Strategy;
   /** The model alone under its provider, so calcPrice needn't search the whole price list. */
   private readonly single: Provider;
+  /** Identical prices in several cells share one form. */
   private readonly forms = new Map<ModelPrice, Form>();
-  private lastSecond = NaN;
-  private lastForm: Form | null = null;
 
   private constructor(
     readonly providerId: string,
@@ -124,6 +134,7 @@ export class GenaiModel {
     this.single = { ...resolved.provider, models: [resolved.model], fallback_model_providers: undefined };
     this.strategy = this.plan(resolved.model.prices);
     if (!this.agreesWithCalcPrice()) this.strategy = { kind: 'direct' };
+    this.forms.clear();
     const s = this.strategy;
     this.fixed = s.kind === 'fixed' && s.form.thresholds.length === 0 ? s.form.bands[0] : null;
   }
@@ -149,20 +160,15 @@ export class GenaiModel {
     switch (s.kind) {
       case 'fixed':
         return formCost(s.form, input, cacheRead, cacheWrite, output, reasoning);
-      case 'dated': {
+      case 'conditional': {
         let j = 0;
         while (j < s.starts.length && timestampMs >= s.starts[j]) j++;
-        return formCost(s.forms[j], input, cacheRead, cacheWrite, output, reasoning);
-      }
-      case 'time-of-day': {
-        const second = Math.floor(timestampMs / 1000);
-        if (second !== this.lastSecond || !this.lastForm) {
-          const mp = this.pricesAt(timestampMs);
-          if (!mp) return NaN;
-          this.lastForm = this.formFor(mp);
-          this.lastSecond = second;
+        let k = 0;
+        if (s.dayBounds.length) {
+          const ms = timestampMs - Math.floor(timestampMs / DAY_MS) * DAY_MS;
+          while (k < s.dayBounds.length && ms >= s.dayBounds[k]) k++;
         }
-        return formCost(this.lastForm, input, cacheRead, cacheWrite, output, reasoning);
+        return formCost(s.forms[j][k], input, cacheRead, cacheWrite, output, reasoning);
       }
       case 'direct':
         return this.calc(usage(input, cacheRead, cacheWrite, output, reasoning), timestampMs);
@@ -189,29 +195,41 @@ export class GenaiModel {
 
   private plan(prices: ModelPrice | ConditionalPrice[]): Strategy {
     if (!Array.isArray(prices)) return { kind: 'fixed', form: this.formFor(prices) };
-    const constraints = prices.map((p) => p.constraint).filter((c) => c !== undefined);
-    if (constraints.every((c) => c.type === 'start_date')) {
-      const starts = [...new Set(constraints.map((c) => Date.parse(`${c.start_date}T00:00:00Z`)))].sort((a, b) => a - b);
-      if (starts.some((t) => Number.isNaN(t))) return { kind: 'direct' };
-      // Segment j is [starts[j-1], starts[j]); ask calcPrice which price it uses at its first instant.
-      const forms: Form[] = [];
-      for (let j = 0; j <= starts.length; j++) {
-        const at = j === 0 ? (starts.length ? starts[0] - 1 : Date.now()) : starts[j - 1];
-        const mp = this.pricesAt(at);
-        if (!mp) return { kind: 'direct' };
-        forms.push(this.formFor(mp));
+    const starts = new Set<number>();
+    const dayBounds = new Set<number>();
+    for (const { constraint: c } of prices) {
+      if (!c) continue;
+      if (c.type === 'start_date') {
+        starts.add(Date.parse(`${c.start_date}T00:00:00Z`));
+      } else {
+        const a = msOfDay(c.start_time);
+        const b = msOfDay(c.end_time);
+        if (a === null || b === null) return { kind: 'direct' }; // fractional seconds: leave to calcPrice
+        dayBounds.add(a).add(b);
       }
-      return { kind: 'dated', starts, forms };
     }
-    // Time-of-day bounds with fractional seconds would split a second; leave those to calcPrice.
-    const wholeSeconds = constraints.every((c) => c.type === 'start_date' || !`${c.start_time}${c.end_time}`.includes('.'));
-    return wholeSeconds ? { kind: 'time-of-day' } : { kind: 'direct' };
+    const st = [...starts].sort((a, b) => a - b);
+    const db = [...dayBounds].filter((d) => d !== 0).sort((a, b) => a - b);
+    if (st.some((t) => Number.isNaN(t))) return { kind: 'direct' };
+    // Start dates are UTC midnights, so each date segment holds at least one whole day: its first
+    // day (or, before the first start date, the day before it) meets every time-of-day interval.
+    const forms: Form[][] = [];
+    for (let j = 0; j <= st.length; j++) {
+      const day = j === 0 ? (st.length ? st[0] - DAY_MS : Date.UTC(2025, 0, 1)) : st[j - 1];
+      const row: Form[] = [];
+      for (let k = 0; k <= db.length; k++) {
+        const mp = this.pricesAt(day + (k === 0 ? 0 : db[k - 1]));
+        if (!mp) return { kind: 'direct' };
+        row.push(this.formFor(mp));
+      }
+      forms.push(row);
+    }
+    return { kind: 'conditional', starts: st, dayBounds: db, forms };
   }
 
   private formFor(mp: ModelPrice): Form {
     let f = this.forms.get(mp);
     if (!f) {
-      if (this.forms.size >= 64) this.forms.clear(); // a model has a handful of prices; never grow without bound
       f = formOf(this.providerId, mp);
       this.forms.set(mp, f);
     }
@@ -223,7 +241,12 @@ export class GenaiModel {
     const s = this.strategy;
     if (s.kind === 'direct') return true;
     const times = [Date.now(), Date.UTC(2024, 0, 1, 3), Date.UTC(2024, 0, 1, 15)];
-    if (s.kind === 'dated') for (const t of s.starts) times.push(t - 1, t);
+    if (s.kind === 'conditional') {
+      // Both sides of every change point, on the first day of each date segment.
+      for (const t of s.starts) times.push(t - 1, t);
+      const days = s.starts.length ? [s.starts[0] - DAY_MS, ...s.starts] : [Date.UTC(2025, 0, 1)];
+      for (const d of days) for (const b of s.dayBounds) times.push(d + b - 1, d + b);
+    }
     const probes: [number, number, number, number, number][] = [
       [1234, 0, 0, 567, 0],
       [300_000, 20_000, 7_000, 9_000, 4_000],
@@ -240,9 +263,6 @@ export class GenaiModel {
       return true;
     } catch {
       return false;
-    } finally {
-      this.lastSecond = NaN;
-      this.lastForm = null;
     }
   }
 }

@@ -175,6 +175,14 @@ async function ingestJson(pipeline: Pipeline, text: string, tally: Tally): Promi
   }
 }
 
+function hasContent(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return true;
+  }
+  return false;
+}
+
 async function ingestNdjson(pipeline: Pipeline, text: string, tally: Tally): Promise<void> {
   let index = 0;
   let n = 0;
@@ -184,7 +192,7 @@ async function ingestNdjson(pipeline: Pipeline, text: string, tally: Tally): Pro
     const next = end + 1;
     if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
     // Blank lines are skipped, neither counted nor rejected (but they keep line numbers right).
-    if (/\S/.test(text.slice(start, Math.min(end, start + 64))) || (end - start > 64 && /\S/.test(text.slice(start, end)))) {
+    if (hasContent(text, start, end)) {
       tally.add(pipeline.ingestLine(text.slice(start, end), 'http'), index, index + 1);
       if (++n % YIELD_EVERY === 0) await yieldToLoop();
     }
@@ -204,8 +212,9 @@ function eventsHandler(opts: AppOptions, limit: number, logger: pino.Logger): Re
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM
     } catch (e) {
       if (e instanceof HttpError) {
+        // The unread rest of the body is drained (bounded) rather than the socket closed: closing
+        // with unread data makes TCP reset the connection and the client never sees the 413.
         discardBody(req, limit);
-        if (e.status === 413) res.setHeader('Connection', 'close');
         sendError(res, e);
         return;
       }
