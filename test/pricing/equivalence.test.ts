@@ -113,6 +113,7 @@ describe('memoised price() equals uncached calcPrice', () => {
     }
     expect(compared).toBeGreaterThan(10_000);
     expect(kinds.direct ?? 0).toBe(0);
+    expect(kinds.conditional).toBeGreaterThan(10);
   });
 });
 

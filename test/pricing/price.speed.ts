@@ -46,16 +46,18 @@ function workload(n: number): RequestRecord[] {
 
 function rate(label: string, recs: RequestRecord[], fn: (r: RequestRecord) => number, minMs: number): number {
   let calls = 0;
-  let sink = 0;
+  let sink = 0; // consumed below so the loop can't be optimised away
   const start = performance.now();
   while (performance.now() - start < minMs) {
     for (let i = 0; i < recs.length; i++) sink += fn(recs[i]);
     calls += recs.length;
   }
   const perSec = calls / ((performance.now() - start) / 1000);
-  console.log(`${label.padEnd(34)} ${Math.round(perSec).toLocaleString('en-US').padStart(12)} calls/s  (checksum ${sink.toExponential(6)})`);
+  console.log(`${label.padEnd(34)} ${Math.round(perSec).toLocaleString('en-US').padStart(12)} calls/s${sink < 0 ? ' (negative cost?)' : ''}`);
   return perSec;
 }
+
+const total = (recs: RequestRecord[], fn: (r: RequestRecord) => number): number => recs.reduce((s, r) => s + fn(r), 0);
 
 const catalog = loadCatalog();
 const pricingId = new Map(catalog.providers.map((p) => [p.slug, p.pricing_id]));
@@ -65,10 +67,7 @@ const pricer = new Pricer(catalog);
 for (const r of recs) pricer.price(r); // warm: resolve every (provider, model) once, let V8 optimise
 const fast = rate('memoised Pricer.price()', recs, (r) => pricer.price(r).costUsd, 3_000);
 
-const slow = rate(
-  'uncached calcPrice per request',
-  recs.slice(0, 20_000),
-  (r) => {
+const uncached = (r: RequestRecord): number => {
     if (r.status === 'error') return 0;
     const id = pricingId.get(r.provider);
     if (!id) return 0;
@@ -79,7 +78,28 @@ const slow = rate(
       { providerId: id, timestamp: new Date(r.timestampMs) },
     );
     return res?.total_price ?? 0;
-  },
-  3_000,
-);
+};
+const slice = recs.slice(0, 20_000);
+const slow = rate('uncached calcPrice per request', slice, uncached, 3_000);
 console.log(`speed-up ×${(fast / slow).toFixed(0)}`);
+// Same dollars both ways, over the requests genai-prices prices (the catalog-priced ollama ones have no calcPrice).
+const viaGenai = slice.filter((r) => pricer.price(r).source === 'genai-prices');
+console.log(
+  `total cost of ${viaGenai.length} genai-prices requests: memoised $${total(viaGenai, (r) => pricer.price(r).costUsd).toFixed(9)}, calcPrice $${total(viaGenai, uncached).toFixed(9)}`,
+);
+
+// Worst case: every request names a new model (hostile or misconfigured input), so each is a cache miss.
+const unique = (provider: string): RequestRecord[] => Array.from({ length: 5_000 }, (_, i) => request(provider, `no-such-model-${i}`, Date.now(), { input: 1 }));
+for (const provider of ['openai', 'openrouter']) {
+  const p = new Pricer(catalog);
+  const recs2 = unique(provider);
+  const t0 = performance.now();
+  for (const r of recs2) p.price(r);
+  console.log(`${`cache misses (${provider}, unknown)`.padEnd(34)} ${Math.round(recs2.length / ((performance.now() - t0) / 1000)).toLocaleString('en-US').padStart(12)} calls/s`);
+}
+{
+  const t0 = performance.now();
+  let n = 0;
+  for (; performance.now() - t0 < 1_000; n++) new Pricer(catalog).price(request('openai', 'o3', Date.now(), { input: 1 }));
+  console.log(`${'resolve a known model (o3)'.padEnd(34)} ${Math.round(n / ((performance.now() - t0) / 1000)).toLocaleString('en-US').padStart(12)} /s`);
+}

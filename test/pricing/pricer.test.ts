@@ -89,6 +89,11 @@ describe('genai-prices models', () => {
     // Negative or NaN counts are 0.
     expect(cost('openai', 'gpt-4o', '2025-07-01', { input: -5, output: Number.NaN })).toBe(0);
   });
+
+  it('prices a request with an invalid timestamp at the current price', () => {
+    // o3 today: $2/M input: 1,000 × 2 = 0.002 (calcPrice itself would throw on an invalid Date).
+    expect(cost('openai', 'o3', Number.NaN, { input: 1_000 })).toBeCloseTo(0.002, 15);
+  });
 });
 
 describe('catalog prices', () => {

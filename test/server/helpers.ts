@@ -79,5 +79,5 @@ export function event(i: number, extra: Record<string, unknown> = {}): Record<st
 }
 
 export function postEvents(url: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${url}/v1/events`, { method: 'POST', headers, body });
+  return fetch(`${url}/v1/events`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
 }

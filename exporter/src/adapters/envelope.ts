@@ -57,11 +57,13 @@ export function envelopeToRecord(obj: JsonObject): RequestRecord {
 
   const rec = newRequest(timestampMs, normalizeProvider(provider), model, body ? body.tokens : zeroTokens());
   readEventFields(obj, rec);
-  rec.statusCode = statusCode;
   const failure = body?.failure;
+  // Gemini error bodies carry the HTTP status as their code.
+  const bodyCode = failure?.code;
+  rec.statusCode = statusCode ?? (typeof bodyCode === 'number' && Number.isInteger(bodyCode) && bodyCode >= 100 && bodyCode <= 599 ? bodyCode : undefined);
   if (failedOutside || failure) {
     markFailed(rec, {
-      statusCode,
+      statusCode: rec.statusCode,
       type: failure?.type ?? envError?.type,
       code: failure?.code ?? envError?.code,
       message: failure?.message ?? envError?.message,

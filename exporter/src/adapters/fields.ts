@@ -128,7 +128,7 @@ function digits(s: string, at: number, n: number): number {
  */
 function parseIsoUtc(s: string): number {
   const len = s.length;
-  if (len < 20 || (s.charCodeAt(10) !== 84 && s.charCodeAt(10) !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  if (len < 19 || (s.charCodeAt(10) !== 84 && s.charCodeAt(10) !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
   const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
   const h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 59)) return NaN;

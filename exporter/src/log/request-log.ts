@@ -19,8 +19,15 @@ export interface RequestLogOptions {
 
 export type RequestLog = RequestSink & {
   logger: pino.Logger;
-  /** Writes out anything buffered, synchronously; safe to call from an exit handler. */
+  /**
+   * Writes out what is buffered, synchronously; safe to call from an exit handler (pino also
+   * registers one for its own asynchronous destinations). A chunk already handed to the thread
+   * pool by an asynchronous write is not waited for and may land after the flushed lines
+   * (sonic-boom#101): prefer flushAsync() on a graceful shutdown.
+   */
   flush(): void;
+  /** Resolves once every line logged so far has been written, in order (bounded by `timeoutMs`, default 5 s). */
+  flushAsync(timeoutMs?: number): Promise<void>;
 };
 
 /** The fields of one `llm_request` line (besides pino's level, time and msg). */
@@ -109,20 +116,37 @@ export function createRequestLog(opts: RequestLogOptions): RequestLog {
     destination,
   );
   const pseudonym = pseudonymizer(opts.hashKey);
+  const flush = (): void => {
+    const d = destination as { flushSync?: () => void; flush?: () => void };
+    try {
+      if (typeof d.flushSync === 'function') d.flushSync();
+      else if (typeof d.flush === 'function') d.flush();
+    } catch {
+      // sonic-boom throws when its file is not open yet: nothing was written, nothing to flush.
+    }
+  };
 
   return {
     logger,
     request(rec: RequestRecord, price: PriceResult): void {
       logger.info(requestLogLine(rec, price, pseudonym), REQUEST_LOG_MESSAGE);
     },
-    flush(): void {
-      const d = destination as { flushSync?: () => void; flush?: () => void };
-      try {
-        if (typeof d.flushSync === 'function') d.flushSync();
-        else if (typeof d.flush === 'function') d.flush();
-      } catch {
-        // SonicBoom throws when its fd is not open yet: nothing was written, nothing to flush.
+    flush,
+    async flushAsync(timeoutMs = 5000): Promise<void> {
+      const d = destination as { _writing?: boolean; once?: (ev: string, fn: () => void) => void; off?: (ev: string, fn: () => void) => void };
+      // sonic-boom keeps writing until its buffer is empty, then emits "drain".
+      if (d._writing === true && typeof d.once === 'function') {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            d.off?.('drain', done);
+            resolve();
+          };
+          const timer = setTimeout(done, timeoutMs);
+          d.once!('drain', done);
+        });
       }
+      flush();
     },
   };
 }

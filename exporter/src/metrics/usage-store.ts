@@ -99,7 +99,9 @@ export class UsageStore {
 
   private readonly limiters: Record<string, LabelLimiter>;
   private readonly overflow = new Map<string, number>();
-  private readonly raw = new Map<string, CacheEntry>();
+  /** Raw (unfolded) label values → resolved slots: provider → model → feature → team → project. */
+  private readonly raw = new Map<string, Map<string, Map<string, Map<string, Map<string, CacheEntry>>>>>();
+  private rawEntries = 0;
   private readonly requests = new Map<string, RequestSlot>();
   private readonly providerModels = new Map<string, ProviderModelSlot>();
   private readonly projects = new Map<string, ProjectSlot>();
@@ -120,9 +122,20 @@ export class UsageStore {
     const feature = rec.feature || UNSET;
     const team = rec.team || UNSET;
     const project = rec.project || UNSET;
-    const key = `${rec.provider}\u0001${rec.model}\u0001${feature}\u0001${team}\u0001${project}`;
-    let e = this.raw.get(key);
-    if (e === undefined) e = this.resolve(key, rec.provider, rec.model, feature, team, project);
+    // Nested maps instead of one concatenated key: no string building or re-hashing per record.
+    let byModel = this.raw.get(rec.provider);
+    if (byModel === undefined) this.raw.set(rec.provider, (byModel = new Map()));
+    let byFeature = byModel.get(rec.model);
+    if (byFeature === undefined) byModel.set(rec.model, (byFeature = new Map()));
+    let byTeam = byFeature.get(feature);
+    if (byTeam === undefined) byFeature.set(feature, (byTeam = new Map()));
+    let byProject = byTeam.get(team);
+    if (byProject === undefined) byTeam.set(team, (byProject = new Map()));
+    let e = byProject.get(project);
+    if (e === undefined) {
+      e = this.resolve(rec.provider, rec.model, feature, team, project);
+      byProject.set(project, e);
+    }
     for (let i = 0; i < e.folded.length; i++) this.overflow.set(e.folded[i], (this.overflow.get(e.folded[i]) ?? 0) + 1);
 
     const r = e.req;
@@ -181,7 +194,7 @@ export class UsageStore {
     this.version++;
   }
 
-  private resolve(key: string, provider: string, model: string, feature: string, team: string, project: string): CacheEntry {
+  private resolve(provider: string, model: string, feature: string, team: string, project: string): CacheEntry {
     const folded: string[] = [];
     const fold = (label: string, v: string) => {
       const out = this.limiters[label].fold(v);
@@ -200,8 +213,10 @@ export class UsageStore {
       folded,
     };
     // Bounded: hostile input with endless distinct raw values only costs re-resolution.
-    if (this.raw.size >= RAW_CACHE_LIMIT) this.raw.clear();
-    this.raw.set(key, entry);
+    if (++this.rawEntries > RAW_CACHE_LIMIT) {
+      this.raw.clear();
+      this.rawEntries = 1;
+    }
     return entry;
   }
 
@@ -380,6 +395,7 @@ export class UsageStore {
       throw new Error('histogram buckets changed since the checkpoint was written; remove the checkpoint to start afresh');
     }
     this.raw.clear();
+    this.rawEntries = 0;
     for (const [l, vals] of Object.entries(st.limiter)) this.limiters[l]?.restore(vals);
     for (const [values, n] of st.requests) {
       const s = this.requestSlot(values);

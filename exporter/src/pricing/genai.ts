@@ -122,8 +122,6 @@ export class GenaiModel {
   private readonly strategy: Strategy;
   /** The model alone under its provider, so calcPrice needn't search the whole price list. */
   private readonly single: Provider;
-  /** Identical prices in several cells share one form. */
-  private readonly forms = new Map<ModelPrice, Form>();
 
   private constructor(
     readonly providerId: string,
@@ -134,7 +132,6 @@ export class GenaiModel {
     this.single = { ...resolved.provider, models: [resolved.model], fallback_model_providers: undefined };
     this.strategy = this.plan(resolved.model.prices);
     if (!this.agreesWithCalcPrice()) this.strategy = { kind: 'direct' };
-    this.forms.clear();
     const s = this.strategy;
     this.fixed = s.kind === 'fixed' && s.form.thresholds.length === 0 ? s.form.bands[0] : null;
   }
@@ -177,8 +174,13 @@ export class GenaiModel {
 
   /** The model's price in force at a time (what calcPrice would use), or null. */
   pricesAt(timestampMs: number): ModelPrice | null {
+    const timestamp = new Date(timestampMs);
     try {
-      return calcPrice(ZERO_USAGE, this.modelId, { provider: this.single, timestamp: new Date(timestampMs) })?.model_price ?? null;
+      return (
+        calcPrice(ZERO_USAGE, this.modelId, { provider: this.single, timestamp }) ??
+        // The one-model provider can miss where calcPrice rewrites ids (e.g. litellm's "provider/model").
+        calcPrice(ZERO_USAGE, this.modelId, { providerId: this.providerId, timestamp })
+      )?.model_price ?? null;
     } catch {
       return null;
     }
@@ -194,7 +196,7 @@ export class GenaiModel {
   }
 
   private plan(prices: ModelPrice | ConditionalPrice[]): Strategy {
-    if (!Array.isArray(prices)) return { kind: 'fixed', form: this.formFor(prices) };
+    if (!Array.isArray(prices)) return { kind: 'fixed', form: formOf(this.providerId, prices) };
     const starts = new Set<number>();
     const dayBounds = new Set<number>();
     for (const { constraint: c } of prices) {
@@ -213,6 +215,7 @@ export class GenaiModel {
     if (st.some((t) => Number.isNaN(t))) return { kind: 'direct' };
     // Start dates are UTC midnights, so each date segment holds at least one whole day: its first
     // day (or, before the first start date, the day before it) meets every time-of-day interval.
+    const shared = new Map<ModelPrice, Form>(); // cells with the same price share one form
     const forms: Form[][] = [];
     for (let j = 0; j <= st.length; j++) {
       const day = j === 0 ? (st.length ? st[0] - DAY_MS : Date.UTC(2025, 0, 1)) : st[j - 1];
@@ -220,20 +223,13 @@ export class GenaiModel {
       for (let k = 0; k <= db.length; k++) {
         const mp = this.pricesAt(day + (k === 0 ? 0 : db[k - 1]));
         if (!mp) return { kind: 'direct' };
-        row.push(this.formFor(mp));
+        let f = shared.get(mp);
+        if (!f) shared.set(mp, (f = formOf(this.providerId, mp)));
+        row.push(f);
       }
       forms.push(row);
     }
     return { kind: 'conditional', starts: st, dayBounds: db, forms };
-  }
-
-  private formFor(mp: ModelPrice): Form {
-    let f = this.forms.get(mp);
-    if (!f) {
-      f = formOf(this.providerId, mp);
-      this.forms.set(mp, f);
-    }
-    return f;
   }
 
   /** Self-check against the uncached calcPrice on a few usages and times; false means don't trust the fast path. */

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeProvider } from '../../exporter/src/adapters/index.js';
+
+const cases: [string, string][] = [
+  ['openai', 'openai'],
+  ['OpenAI', 'openai'],
+  ['Google', 'google'],
+  ['gemini', 'google'],
+  ['vertex_ai', 'google'],
+  ['gcp.gemini', 'google'],
+  ['gcp.vertex_ai', 'google'],
+  ['aws', 'bedrock'],
+  ['aws.bedrock', 'bedrock'],
+  ['x-ai', 'xai'],
+  ['x_ai', 'xai'],
+  ['together_ai', 'together'],
+  ['fireworks_ai', 'fireworks'],
+  ['azure_openai', 'azure'],
+  ['azure.ai.openai', 'azure'],
+  ['az.ai.openai', 'azure'],
+  ['mistral_ai', 'mistral'],
+  ['ollama_chat', 'ollama'],
+  ['ibm.watsonx.ai', 'ibm.watsonx.ai'],
+  ['  Anthropic ', 'anthropic'],
+  ['SomeNewCo', 'somenewco'],
+  // names that are properties of Object.prototype must not resolve to them
+  ['constructor', 'constructor'],
+  ['__proto__', '__proto__'],
+];
+
+describe('normalizeProvider', () => {
+  it.each(cases)('%s -> %s', (raw, slug) => {
+    expect(normalizeProvider(raw)).toBe(slug);
+    expect(normalizeProvider(raw)).toBe(slug); // cached path
+  });
+});
