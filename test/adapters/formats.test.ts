@@ -72,8 +72,20 @@ describe('canonical events', () => {
     expect(at('2025-06-01T12:00:00Z')).toBe(Date.UTC(2025, 5, 1, 12));
     expect(at('2025-06-01T14:00:00.5+02:00')).toBe(Date.UTC(2025, 5, 1, 12, 0, 0, 500));
     expect(at('2024-02-29T23:59:59.999999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
-    expect(at('2025-06-01T12:00:00')).toBe(Date.UTC(2025, 5, 1, 12)); // no zone: UTC
     expect(at('2025-06-01')).toBe(Date.UTC(2025, 5, 1));
+  });
+
+  it('reads an ISO timestamp without a zone as UTC whatever the host time zone', () => {
+    const base = { provider: 'openai', model: 'gpt-4o', input_tokens: 1, output_tokens: 1 };
+    const saved = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(parseLine(JSON.stringify({ ...base, timestamp: '2025-06-01T12:00:00' })).timestampMs).toBe(Date.UTC(2025, 5, 1, 12));
+      expect(parseLine(JSON.stringify({ ...base, timestamp: '2025-06-01T12:00:00.25' })).timestampMs).toBe(Date.UTC(2025, 5, 1, 12, 0, 0, 250));
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 });
 

@@ -14,9 +14,11 @@ import { markFailed, newRequest } from './request-record.js';
 export interface SpanContext {
   startMs: number;
   endMs?: number;
-  /** Set when the span status is ERROR; error.type from the attributes refines it. */
+  /** The span status is ERROR. */
   failed?: boolean;
+  /** Used when the attributes have no error.type (e.g. an exception event's type). */
   errorType?: string;
+  /** The span status message. */
   errorMessage?: string;
   /** Attributes of the span's resource, for tokenscope.* attribution set there. */
   resource?: JsonObject;
@@ -24,7 +26,7 @@ export interface SpanContext {
   pathPrefix?: string;
 }
 
-/** True when the object looks like GenAI attributes (cheap: two property reads). */
+/** True when the object looks like GenAI attributes (cheap: three property reads). */
 export function hasGenAiAttributes(a: JsonObject): boolean {
   return a['gen_ai.provider.name'] !== undefined || a['gen_ai.system'] !== undefined || a['gen_ai.request.model'] !== undefined;
 }
@@ -112,8 +114,18 @@ export function otelLineToRecord(obj: JsonObject): RequestRecord {
 }
 
 function nanosToMs(v: unknown, path: string): number {
-  const n = typeof v === 'string' && v !== '' ? Number(v) : v;
-  // 1e17 ns is 1973, 1e20 ns the year 5138: outside that it is not epoch nanoseconds.
-  if (typeof n === 'number' && n >= 1e17 && n < 1e20) return Math.floor(n / 1e6);
+  // A decimal string (OTLP/JSON's int64) is cut to milliseconds exactly; a number is past 2^53 anyway.
+  const ms =
+    typeof v === 'string' ? (v.length > 6 && isDigits(v) ? Number(v.slice(0, -6)) : NaN) : typeof v === 'number' ? Math.round(v / 1e6) : NaN;
+  // 1e11 ms is 1973, 1e14 ms the year 5138: outside that it is not epoch nanoseconds.
+  if (ms >= 1e11 && ms < 1e14) return ms;
   throw invalid(path, 'epoch nanoseconds', v);
+}
+
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
