@@ -306,6 +306,11 @@ describe('OpenTelemetry GenAI spans', () => {
     });
   });
 
+  it('nanosecond strings are cut to milliseconds exactly', () => {
+    const line = { ...fixture('otel-span'), startTimeUnixNano: '1748779500999999999' };
+    expect(parseLine(JSON.stringify(line)).timestampMs).toBe(1748779500999);
+  });
+
   it('an ERROR span with error.type', () => {
     expect(request('otel-span-error')).toMatchObject({
       provider: 'google',

@@ -22,8 +22,10 @@ export class RequestDedupe {
 
   /** True when this id was already seen within the window (the event must be dropped). */
   seen(requestId: string, eventMs: number): boolean {
-    if (eventMs - this.genStartMs >= this.windowMs || this.current.size >= this.maxPerGeneration) {
-      this.previous = this.current;
+    const elapsed = eventMs - this.genStartMs;
+    if (elapsed >= this.windowMs || this.current.size >= this.maxPerGeneration) {
+      // After two windows of silence the current generation is stale too.
+      this.previous = elapsed >= 2 * this.windowMs ? new Set() : this.current;
       this.current = new Set();
       this.genStartMs = eventMs;
     }

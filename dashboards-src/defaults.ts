@@ -1,0 +1,131 @@
+// Shared dashboard defaults, like kubernetes-mixin's defaults.libsonnet: one place for the title
+// prefix, tags, the dashboards dropdown, refresh choices, timezone and the template variables every
+// dashboard carries. The catalog (providers, colours, SLO targets, budgets) is read once, here.
+import {
+  DashboardBuilder,
+  DashboardCursorSync,
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  TimeOptionBuilder,
+  TimePickerBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+import { loadCatalog } from '../exporter/src/catalog/load.js';
+import type { Catalog } from '../exporter/src/catalog/schema.js';
+
+export const catalog: Catalog = loadCatalog();
+
+export const TITLE_PREFIX = 'Tokenscope / ';
+/** Every generated dashboard carries these; the dropdown link lists dashboards by the first one. */
+export const TAGS = ['tokenscope', 'generated'];
+export const TIMEZONE = 'browser';
+
+/** Fixed datasource uids, the same as provisioning/datasources/datasources.yaml. */
+export const PROMETHEUS_UID = 'prometheus';
+export const LOKI_UID = 'loki';
+
+/** Queries name the datasource through the variables, so a user can point a dashboard elsewhere. */
+export const PROM: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+export const LOKI: DataSourceRef = { type: 'loki', uid: '${loki}' };
+
+/** Refresh choices in the picker: every rate seed 001 names (5s…300s) plus slower ones. */
+const REFRESH_INTERVALS = ['5s', '10s', '15s', '30s', '1m', '5m', '15m', '30m', '1h'];
+
+/** The periods seeds 000/001/003 ask for (1h, today, 24h, 7d, 30d) as one-click ranges. */
+const QUICK_RANGES: Array<[string, string]> = [
+  ['Last 1 hour', 'now-1h'],
+  ['Today so far', 'now/d'],
+  ['Last 24 hours', 'now-24h'],
+  ['Last 7 days', 'now-7d'],
+  ['Last 30 days', 'now-30d'],
+];
+
+/**
+ * Label filters the template variables apply, by which labels a metric carries (docs/metrics.md):
+ * team and feature exist only on the request, token, cost and revenue series; latency and error
+ * series carry provider and model only; breaker and catalog series carry provider only.
+ */
+export const F = {
+  usage: 'provider=~"$provider", model=~"$model", team=~"$team", feature=~"$feature"',
+  model: 'provider=~"$provider", model=~"$model"',
+  provider: 'provider=~"$provider"',
+};
+
+function labelVariable(name: string, label: string, query: string, description: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .description(description)
+    .datasource(PROM)
+    .query(query)
+    .definition(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalCaseInsensitiveAsc)
+    .multi(true)
+    .includeAll(true)
+    // ".*" rather than Grafana's default list of every value: keeps URLs and queries short, and
+    // matches series whose value appeared after the dashboard loaded.
+    .allValue('.*')
+    .current({ selected: true, text: ['All'], value: ['$__all'] });
+}
+
+/** datasource, loki, provider, model, team, feature: the same variables on every dashboard. */
+function variables() {
+  return [
+    new DatasourceVariableBuilder('datasource')
+      .label('Prometheus')
+      .type('prometheus')
+      .current({ selected: true, text: 'Prometheus', value: PROMETHEUS_UID }),
+    new DatasourceVariableBuilder('loki')
+      .label('Loki')
+      .type('loki')
+      .current({ selected: true, text: 'Loki', value: LOKI_UID }),
+    labelVariable('provider', 'Provider', 'label_values(ai_requests_total, provider)', 'Catalog provider slug.'),
+    // Chained on provider so the list stays short; model ids repeat across providers (gpt-4o on openai and azure).
+    labelVariable('model', 'Model', 'label_values(ai_requests_total{provider=~"$provider"}, model)', 'Model id as the provider reported it.'),
+    labelVariable('team', 'Team', 'label_values(ai_requests_total{provider=~"$provider"}, team)', 'Caller-supplied team ("unknown" when absent). Latency and error panels cannot filter on it.'),
+    labelVariable('feature', 'Feature', 'label_values(ai_requests_total{provider=~"$provider"}, feature)', 'Caller-supplied feature ("unknown" when absent). Latency and error panels cannot filter on it.'),
+  ];
+}
+
+export interface DashboardOptions {
+  uid: string;
+  title: string;
+  description: string;
+  /** Extra tags besides TAGS. */
+  tags: string[];
+  /** Dashboard refresh: the fastest per-panel rate seed 001 gives for this dashboard. */
+  refresh: string;
+  /** Default time range, e.g. now-24h. */
+  from: string;
+}
+
+/** A DashboardBuilder with the shared defaults; panels are added by the caller (see layout.ts). */
+export function baseDashboard(o: DashboardOptions): DashboardBuilder {
+  return new DashboardBuilder(TITLE_PREFIX + o.title)
+    .uid(o.uid)
+    .description(o.description)
+    .tags([...TAGS, ...o.tags])
+    .timezone(TIMEZONE)
+    .time({ from: o.from, to: 'now' })
+    .refresh(o.refresh)
+    .timepicker(
+      new TimePickerBuilder()
+        .refreshIntervals(REFRESH_INTERVALS)
+        .quickRanges(QUICK_RANGES.map(([display, from]) => new TimeOptionBuilder().display(display).from(from).to('now'))),
+    )
+    // Shared crosshair: incident work compares error rate, latency and traffic at the same instant.
+    .tooltip(DashboardCursorSync.Crosshair)
+    .variables(variables())
+    .link(
+      new DashboardLinkBuilder('Tokenscope dashboards')
+        .type(DashboardLinkType.Dashboards)
+        .tags([TAGS[0]])
+        .asDropdown(true)
+        .includeVars(true)
+        .keepTime(true),
+    );
+}
