@@ -50,7 +50,7 @@ function benchIngest(label: string, shapes: (t: ReturnType<typeof makeTruths>[nu
 }
 
 async function benchRender() {
-  // Enough label tuples for ≥ 50k samples: 17 providers × 6 models × 8 features × 8 teams.
+  // Just over 50k samples: 17 providers × 4 models × 5 features × 6 teams = 2,040 request tuples.
   const p = new Pipeline(catalog);
   const reg = new Registry();
   const reqs = new Counter({ name: 'ai_requests_total', help: 'h', labelNames: ['provider', 'model', 'feature', 'team', 'status'], registers: [reg] });
@@ -59,9 +59,9 @@ async function benchRender() {
   const cost = new Histogram({ name: 'ai_request_cost_dollars', help: 'h', labelNames: ['provider', 'model', 'feature', 'team'], buckets: [...p.store.costBuckets], registers: [reg] });
   let i = 0;
   for (const prov of catalog.providers) {
-    for (let m = 0; m < 6; m++) {
-      for (let f = 0; f < 8; f++) {
-        for (let t = 0; t < 8; t++) {
+    for (let m = 0; m < 4; m++) {
+      for (let f = 0; f < 5; f++) {
+        for (let t = 0; t < 6; t++) {
           const model = `model-${m}`;
           const rec = { timestamp: 1_790_000_000_000 + i++, provider: prov.slug, model, feature: `f${f}`, team: `t${t}`, input_tokens: 100, output_tokens: 10, latency_ms: 1200, cost_usd: 0.001 };
           p.ingestLine(JSON.stringify(rec), 'file');

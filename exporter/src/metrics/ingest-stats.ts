@@ -14,12 +14,13 @@ export interface IngestStatsState {
 export class IngestStats {
   /** Bumped on every change (see MetricsRenderer). */
   version = 0;
-  private readonly lines = new Map<string, number>(SOURCES.map((s) => [s, 0]));
+  // A plain object: line() runs once per line, and a property increment is cheaper than Map get+set.
+  private readonly lines: Record<string, number> = Object.fromEntries(SOURCES.map((s) => [s, 0]));
   private readonly rejected = new Map<string, number>();
   private readonly duplicates = new Map<string, number>(SOURCES.map((s) => [s, 0]));
 
   line(source: Source): void {
-    this.lines.set(source, (this.lines.get(source) ?? 0) + 1);
+    this.lines[source]++;
     this.version++;
   }
 
@@ -35,7 +36,7 @@ export class IngestStats {
   }
 
   linesFor(source: Source): number {
-    return this.lines.get(source) ?? 0;
+    return this.lines[source] ?? 0;
   }
 
   rejectedFor(source: Source, reason?: RejectReason): number {
@@ -50,7 +51,7 @@ export class IngestStats {
   render(format: Format = 'prometheus', timestampMs?: number): string {
     const ts = timestampMs === undefined ? '' : ` ${format === 'openmetrics' ? timestampMs / 1000 : timestampMs}`;
     let s = header('ai_exporter_lines_total', 'counter', 'Log lines and events read, good or bad, by source.', format);
-    for (const [src, n] of this.lines) s += `ai_exporter_lines_total{source="${src}"} ${n}${ts}\n`;
+    for (const [src, n] of Object.entries(this.lines)) s += `ai_exporter_lines_total{source="${src}"} ${n}${ts}\n`;
     s += header('ai_exporter_rejected_lines_total', 'counter', 'Lines that could not be ingested, by source and reason.', format);
     // Every reason is pre-declared at zero for each source so rate() and alerts see a series from the start.
     for (const src of SOURCES) {
@@ -62,11 +63,11 @@ export class IngestStats {
   }
 
   snapshot(): IngestStatsState {
-    return { lines: [...this.lines], rejected: [...this.rejected], duplicates: [...this.duplicates] };
+    return { lines: Object.entries(this.lines), rejected: [...this.rejected], duplicates: [...this.duplicates] };
   }
 
   restore(st: IngestStatsState): void {
-    for (const [k, v] of st.lines) this.lines.set(k, v);
+    for (const [k, v] of st.lines) this.lines[k] = v;
     for (const [k, v] of st.rejected) this.rejected.set(k, v);
     for (const [k, v] of st.duplicates) this.duplicates.set(k, v);
     this.version++;

@@ -70,7 +70,7 @@ export function metricsHandler(renderer: MetricsRenderer): RequestHandler {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Vary', 'Accept-Encoding');
     let body: Buffer;
-    if (false) {
+    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
       if (last?.text !== text) last = { text, gz: gzip(text) };
       body = await last.gz;
       res.setHeader('Content-Encoding', 'gzip');

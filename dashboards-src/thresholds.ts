@@ -1,0 +1,92 @@
+// Thresholds derived from the catalog's SLO targets, budgets and alert thresholds, so a panel turns
+// red at the same number an alert or a budget does. Change the catalog, rebuild, and every
+// dashboard follows.
+import { ThresholdsConfigBuilder, ThresholdsMode, type Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
+import { sloFor } from '../exporter/src/catalog/load.js';
+import type { SloTargets } from '../exporter/src/catalog/schema.js';
+import { catalog } from './defaults.js';
+
+export const GREEN = 'green';
+export const YELLOW = 'yellow';
+export const RED = 'red';
+
+/** Absolute thresholds: a base colour, then [value, colour] steps in ascending order. */
+export function steps(base: string, rest: Array<[number, string]>): ThresholdsConfigBuilder {
+  const list: Threshold[] = [{ value: null, color: base }, ...rest.map(([value, color]) => ({ value: round(value), color }))];
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(list);
+}
+
+/** Keeps 0.99 - 0.01 from becoming 0.9799999999999999 in the JSON. */
+function round(v: number): number {
+  return Number(v.toPrecision(12));
+}
+
+const g = catalog.slo.global;
+const warn = catalog.budgets.warning_ratio;
+export const modelErrorRatio = catalog.thresholds.model_error_ratio;
+
+/** Success ratio (0-1): red below twice the allowed failures, yellow below target, green at target. */
+export function availability(t: SloTargets = g): ThresholdsConfigBuilder {
+  return steps(RED, [
+    [t.availability - (1 - t.availability), YELLOW],
+    [t.availability, GREEN],
+  ]);
+}
+
+/** Health score (0-100, see queries.ts): green at the availability target, red past the model error threshold. */
+export function health(t: SloTargets = g): ThresholdsConfigBuilder {
+  return steps(RED, [
+    [100 * (1 - modelErrorRatio), YELLOW],
+    [100 * t.availability, GREEN],
+  ]);
+}
+
+/** Error ratio (0-1): yellow at the SLO error rate, red at the "model with issues" threshold. */
+export function errorRatio(t: SloTargets = g): ThresholdsConfigBuilder {
+  return steps(GREEN, [
+    [t.error_rate, YELLOW],
+    [Math.max(modelErrorRatio, t.error_rate), RED],
+  ]);
+}
+
+/** Latency (s): yellow at the budget warning ratio of the p95 target, red at the target. */
+export function latency(t: SloTargets = g): ThresholdsConfigBuilder {
+  return steps(GREEN, [
+    [warn * t.latency_p95_seconds, YELLOW],
+    [t.latency_p95_seconds, RED],
+  ]);
+}
+
+/** Monthly budgets spread evenly over a 30-day month. */
+const monthly = catalog.budgets.total_monthly_dollars;
+export const dailyBudget = monthly === undefined ? undefined : monthly / 30;
+
+/** Spend today ($): yellow at the warning ratio of the daily share of the monthly budget, red at it. */
+export function dailySpend(): ThresholdsConfigBuilder {
+  return dailyBudget === undefined ? steps(GREEN, []) : steps(GREEN, [[warn * dailyBudget, YELLOW], [dailyBudget, RED]]);
+}
+
+/**
+ * Margin (0-1): red below zero (selling at a loss), yellow below the warning ratio of the margin the
+ * catalog's markup implies (markup / (1 + markup)), green above.
+ */
+export function margin(): ThresholdsConfigBuilder {
+  const markup = catalog.customer_pricing?.markup ?? 0;
+  const expected = markup / (1 + markup);
+  return steps(RED, [[0, YELLOW], ...(expected > 0 ? ([[warn * expected, GREEN]] as Array<[number, string]>) : [])]);
+}
+
+/** Estimate accuracy (0-100): red below the warning ratio, green from 95 (an estimate within 5%). */
+export function efficiency(): ThresholdsConfigBuilder {
+  return steps(RED, [[100 * warn, YELLOW], [95, GREEN]]);
+}
+
+/** Providers whose SLO targets differ from the global ones, with their merged targets. */
+export function providerSloOverrides(): Array<{ provider: string; slo: SloTargets }> {
+  return catalog.providers
+    .map((p) => ({ provider: p.slug, slo: sloFor(catalog, p.slug) }))
+    .filter(({ slo }) => slo.availability !== g.availability || slo.error_rate !== g.error_rate || slo.latency_p95_seconds !== g.latency_p95_seconds);
+}
+
+export const globalSlo = g;
+export const warningRatio = warn;
