@@ -20,6 +20,16 @@ import type { Catalog } from '../exporter/src/catalog/schema.js';
 export const catalog: Catalog = loadCatalog();
 
 export const TITLE_PREFIX = 'Tokenscope / ';
+
+/** Stable, readable uids (never derived from titles): links and bookmarks survive a rename. */
+export const UID = {
+  executive: 'tokenscope-executive-overview',
+  models: 'tokenscope-model-performance',
+  providers: 'tokenscope-provider-comparison',
+  business: 'tokenscope-business-financial',
+  incident: 'tokenscope-incident-response',
+  tokens: 'tokenscope-tokens-throughput',
+} as const;
 /** Every generated dashboard carries these; the dropdown link lists dashboards by the first one. */
 export const TAGS = ['tokenscope', 'generated'];
 export const TIMEZONE = 'browser';

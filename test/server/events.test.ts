@@ -256,6 +256,9 @@ describe('POST /v1/events: compressed bodies and limits', () => {
     res = await fetch(`${h.url}/v1/events`, { method: 'POST', headers: NDJSON_CT, body: stream, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect((await res.json()).message).toContain(`${limit} bytes`);
+    // Far over the limit: the server stops reading after a bounded drain, and the client still gets its 413.
+    res = await postEvents(h.url, line.repeat(Math.ceil((limit * 40) / line.length)), NDJSON_CT);
+    expect(res.status).toBe(413);
     expect((await counted()).requests).toBe(0);
     // Just under the limit is fine.
     const fits = line.repeat(Math.floor(limit / line.length));
@@ -280,6 +283,9 @@ describe('POST /v1/events: auth and media types', () => {
     res = await postEvents(h.url, body, { ...JSON_CT, authorization: 'Basic czNjcmV0LXRva2Vu' });
     expect(res.status).toBe(401);
     res = await postEvents(h.url, body, { ...JSON_CT, authorization: 'Bearer s3cret-token-and-more' });
+    expect(res.status).toBe(401);
+    // A large batch with a wrong token is refused cleanly too, without being read.
+    res = await postEvents(h.url, JSON.stringify(Array.from({ length: 20_000 }, (_, i) => event(i))), { ...JSON_CT, authorization: 'Bearer nope' });
     expect(res.status).toBe(401);
     expect((await counted()).requests).toBe(0);
 

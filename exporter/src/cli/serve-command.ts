@@ -42,13 +42,15 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const pipeline = new Pipeline(catalog, {
     onUnpriced: (provider, model) => log.warn({ provider, model }, 'no price known for model; counted in ai_unpriced_requests_total'),
   });
+  let requestLog: ReturnType<typeof createRequestLog> | undefined;
   if (opts.requestLog) {
     let hashKey = secret(opts.hashKeyFile, 'TOKENSCOPE_HASH_KEY');
     if (!hashKey) {
       hashKey = randomBytes(32).toString('hex');
       log.warn('no TOKENSCOPE_HASH_KEY: user/session pseudonyms will change on restart');
     }
-    pipeline.addSink(createRequestLog({ hashKey }));
+    requestLog = createRequestLog({ hashKey });
+    pipeline.addSink(requestLog);
   }
 
   let tailer: FileTailer | undefined;
@@ -91,6 +93,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     await tailer?.stop();
     state?.stopPeriodic();
     state?.save(true);
+    // pino's async stdout may hold lines still being written; wait for them before exiting.
+    await requestLog?.flushAsync();
     server.closeAllConnections?.();
     await new Promise<void>((r) => server.close(() => r()));
     process.exit(0);

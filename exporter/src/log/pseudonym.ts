@@ -10,7 +10,7 @@ export const PSEUDONYM_LENGTH = 16;
 /** HMAC-SHA256(key, id) as lower-case hex, truncated to 16 characters. */
 export function pseudonymize(key: string | Buffer, id: string): string {
   if (key.length === 0) throw new Error('pseudonymize: the hash key must not be empty');
-  return createHmac('sha256', 'fixed').update(id, 'utf8').digest('hex').slice(0, PSEUDONYM_LENGTH);
+  return createHmac('sha256', key).update(id, 'utf8').digest('hex').slice(0, PSEUDONYM_LENGTH);
 }
 
 /**

@@ -87,18 +87,18 @@ function sha256(s: string): Buffer {
 }
 
 /** Bearer-token check in constant time: both sides are hashed to equal-length digests first. */
-function bearerAuth(token: string): RequestHandler {
+function bearerAuth(token: string, drainLimit: number): RequestHandler {
   const expected = sha256(token);
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.headers.authorization;
     const m = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
     if (!m) {
-      discardBody(req, 64 * 1024);
+      discardBody(req, drainLimit);
       sendError(res, new HttpError(401, 'unauthorized', 'missing bearer token: send "Authorization: Bearer <token>"', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope"' }));
       return;
     }
     if (!timingSafeEqual(sha256(m[1]), expected)) {
-      discardBody(req, 64 * 1024);
+      discardBody(req, drainLimit);
       sendError(res, new HttpError(401, 'unauthorized', 'invalid bearer token', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope", error="invalid_token"' }));
       return;
     }
@@ -241,9 +241,9 @@ function eventsHandler(opts: AppOptions, limit: number, logger: pino.Logger): Re
   };
 }
 
-function methodNotAllowed(allow: string): RequestHandler {
+function methodNotAllowed(allow: string, drainLimit: number): RequestHandler {
   return (req: Request, res: Response): void => {
-    discardBody(req, 64 * 1024);
+    discardBody(req, drainLimit);
     res.setHeader('Allow', allow);
     res.status(405).json({ error: 'method_not_allowed', message: `${req.method} is not allowed on ${req.path}; use ${allow}` });
   };
@@ -260,7 +260,7 @@ export function createApp(opts: AppOptions): express.Express {
   app.disable('etag');
 
   app.get('/metrics', metricsHandler(opts.renderer));
-  app.all('/metrics', methodNotAllowed('GET, HEAD'));
+  app.all('/metrics', methodNotAllowed('GET, HEAD', limit));
 
   app.get('/healthz', (_req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -273,13 +273,13 @@ export function createApp(opts: AppOptions): express.Express {
   });
 
   const ingest: RequestHandler[] = [];
-  if (opts.ingestToken !== undefined) ingest.push(bearerAuth(opts.ingestToken));
+  if (opts.ingestToken !== undefined) ingest.push(bearerAuth(opts.ingestToken, limit));
   ingest.push(eventsHandler(opts, limit, logger));
   app.post('/v1/events', ...ingest);
-  app.all('/v1/events', methodNotAllowed('POST'));
+  app.all('/v1/events', methodNotAllowed('POST', limit));
 
   app.use((req: Request, res: Response) => {
-    discardBody(req, 64 * 1024);
+    discardBody(req, limit);
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
   });
 
@@ -294,7 +294,7 @@ export function createApp(opts: AppOptions): express.Express {
       res.destroy();
       return;
     }
-    discardBody(req, 64 * 1024);
+    discardBody(req, limit);
     const message = status < 500 && e?.expose === true && typeof e.message === 'string' ? e.message : status < 500 ? 'bad request' : 'internal server error';
     res.status(status).json({ error: status < 500 ? 'bad_request' : 'internal_error', message });
   });

@@ -74,8 +74,11 @@ export function bodyKind(header: string | undefined): BodyKind {
  * Reads and discards what is left of a request body we will not use, so the response can be read
  * by the client and the connection reused, up to `maxBytes`; past that the socket is closed.
  */
+const discarding = new WeakSet<IncomingMessage>();
+
 export function discardBody(req: IncomingMessage, maxBytes: number): void {
-  if (req.complete || req.destroyed) return;
+  if (req.complete || req.destroyed || discarding.has(req)) return;
+  discarding.add(req);
   let n = 0;
   req.on('data', (c: Buffer) => {
     n += c.length;

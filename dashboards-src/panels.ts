@@ -1,0 +1,162 @@
+// Small helpers every dashboard module uses: queries bound to the datasource variables, legends,
+// the catalog's provider colours, per-provider SLO thresholds and drill-down links.
+import {
+  DashboardLinkBuilder,
+  DashboardLinkType,
+  FieldColorBuilder,
+  FieldColorModeId,
+  type DataTransformerConfig,
+  type DynamicConfigValue,
+  type ThresholdsConfigBuilder,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  BigValueColorMode,
+  BigValueGraphMode,
+  LegendDisplayMode,
+  ReduceDataOptionsBuilder,
+  LegendPlacement,
+  SortOrder,
+  TooltipDisplayMode,
+  VizLegendOptionsBuilder,
+  VizTooltipOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
+import { DataqueryBuilder as LokiQuery, QueryEditorMode as LokiEditorMode, LokiQueryDirection } from '@grafana/grafana-foundation-sdk/loki';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { DataqueryBuilder as PromQuery, PromQueryFormat, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus';
+import type { SloTargets } from '../exporter/src/catalog/schema.js';
+import { catalog, LOKI, PROM } from './defaults.js';
+import { providerSloOverrides } from './thresholds.js';
+
+export interface PromOptions {
+  legend?: string;
+  /** Instant query (stats over $__range, tables, pies); default is a range query. */
+  instant?: boolean;
+  /** Table format: one row per series with labels as columns (for merge/organize). */
+  table?: boolean;
+}
+
+export function prom(expr: string, o: PromOptions = {}): PromQuery {
+  const q = new PromQuery().datasource(PROM).editorMode(QueryEditorMode.Code).expr(expr);
+  if (o.instant) q.instant();
+  else q.range();
+  if (o.table) q.format(PromQueryFormat.Table);
+  // "__auto" is Grafana's own default; an explicit legend keeps series names stable for overrides.
+  q.legendFormat(o.legend ?? '__auto');
+  return q;
+}
+
+export function loki(expr: string, o: { maxLines?: number; instant?: boolean } = {}): LokiQuery {
+  const q = new LokiQuery().datasource(LOKI).editorMode(LokiEditorMode.Code).expr(expr);
+  q.queryType(o.instant ? 'instant' : 'range');
+  if (o.maxLines !== undefined) q.maxLines(o.maxLines).direction(LokiQueryDirection.Backward);
+  return q;
+}
+
+export function legend(o: { table?: boolean; calcs?: string[]; right?: boolean; hidden?: boolean } = {}): VizLegendOptionsBuilder {
+  return new VizLegendOptionsBuilder()
+    .showLegend(!o.hidden)
+    .displayMode(o.hidden ? LegendDisplayMode.Hidden : o.table ? LegendDisplayMode.Table : LegendDisplayMode.List)
+    .placement(o.right ? LegendPlacement.Right : LegendPlacement.Bottom)
+    .calcs(o.calcs ?? []);
+}
+
+/** All series in the tooltip, biggest first: the useful order when comparing providers. */
+export function tooltip(): VizTooltipOptionsBuilder {
+  return new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending);
+}
+
+interface Overridable {
+  overrideByName(name: string, properties: DynamicConfigValue[]): unknown;
+  overrideByRegexp(regexp: string, properties: DynamicConfigValue[]): unknown;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The catalog's provider colours as overrides. `name`: the series is named exactly by the slug
+ * (legend `{{provider}}`), matched byName. `prefix`: the name starts with the slug followed by a
+ * space or "/" (legend `{{provider}} p95`, `{{provider}}/{{model}}`); Grafana anchors a byRegexp
+ * pattern that is not written as /…/, so the pattern covers the whole name.
+ */
+export function providerColors<T extends Overridable>(panel: T, match: 'name' | 'prefix' = 'name'): T {
+  for (const p of catalog.providers) {
+    const color: DynamicConfigValue = { id: 'color', value: { mode: 'fixed', fixedColor: p.color } };
+    if (match === 'name') panel.overrideByName(p.slug, [color]);
+    else panel.overrideByRegexp(`${escapeRegex(p.slug)}([ /].*)?`, [color]);
+  }
+  return panel;
+}
+
+/** Per-provider thresholds for providers whose catalog SLO differs from the global one. */
+export function providerThresholds<T extends Overridable>(panel: T, fn: (slo: SloTargets) => ThresholdsConfigBuilder): T {
+  for (const { provider, slo } of providerSloOverrides()) {
+    panel.overrideByName(provider, [{ id: 'thresholds', value: fn(slo).build() }]);
+  }
+  return panel;
+}
+
+/** Per-field display settings (units, names, colours) as overrides by field name. */
+export function fieldOverrides<T extends Overridable>(panel: T, fields: Record<string, DynamicConfigValue[]>): T {
+  for (const [name, props] of Object.entries(fields)) panel.overrideByName(name, props);
+  return panel;
+}
+
+export const unit = (u: string): DynamicConfigValue => ({ id: 'unit', value: u });
+
+/** Variables that travel with every drill-down, so the target opens on the same datasources and time. */
+const KEEP = '${datasource:queryparam}&${loki:queryparam}&${__url_time_range}';
+
+/**
+ * A data link to another generated dashboard. `params` are extra query parameters such as
+ * `var-provider=${__field.labels.provider}` (series panels) or `var-provider=${__data.fields.provider}` (tables).
+ */
+export function drillDown(title: string, uid: string, params: string[]): DashboardLinkBuilder {
+  return new DashboardLinkBuilder(title)
+    .type(DashboardLinkType.Link)
+    .url(`/d/${uid}?${[...params, KEEP].join('&')}`)
+    .tooltip(title)
+    .icon('dashboard')
+    .tags([])
+    .asDropdown(false)
+    .targetBlank(false)
+    .includeVars(false)
+    .keepTime(false);
+}
+
+// Transformations used by table-shaped panels (merged instant queries).
+
+/** Joins instant table-format queries on their common labels into one row per series. */
+export const merge: DataTransformerConfig = { id: 'merge', options: {} };
+
+/** Hides, renames and orders columns; `columns` maps source field name to display name, in order. */
+export function organize(columns: Record<string, string>, exclude: string[] = ['Time']): DataTransformerConfig {
+  const indexByName: Record<string, number> = {};
+  Object.keys(columns).forEach((k, i) => (indexByName[k] = i));
+  return {
+    id: 'organize',
+    options: { excludeByName: Object.fromEntries(exclude.map((e) => [e, true])), indexByName, renameByName: columns },
+  };
+}
+
+/** Keeps only the named fields (drops whatever other labels a log shipper or Prometheus adds). */
+export function keepFields(names: string[]): DataTransformerConfig {
+  return { id: 'filterFieldsByName', options: { include: { names } } };
+}
+
+/** A stat panel with the shared look: last value, coloured by thresholds, optional sparkline. */
+export function stat(title: string, description: string, o: { unit: string; thresholds?: ThresholdsConfigBuilder; sparkline?: boolean; background?: boolean; decimals?: number }): StatPanel {
+  const p = new StatPanel()
+    .title(title)
+    .description(description)
+    .datasource(PROM)
+    .unit(o.unit)
+    .graphMode(o.sparkline ? BigValueGraphMode.Area : BigValueGraphMode.None)
+    .colorMode(o.background ? BigValueColorMode.Background : BigValueColorMode.Value)
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds));
+  if (o.thresholds) p.thresholds(o.thresholds);
+  if (o.decimals !== undefined) p.decimals(o.decimals);
+  return p;
+}
