@@ -1,8 +1,8 @@
-// Entry point: `npm run build:dashboards` (tsx dashboards-src/build.ts) writes every dashboard and
-// the provisioning files. generateDashboards() returns the same content without writing, for drift
-// checks (scripts/check-generated.ts) and tests.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Entry point: `npm run build:dashboards` (tsx dashboards-src/build.ts) writes every dashboard, the
+// provisioning files and docs/dashboards.md. generateDashboards() returns the same content without
+// writing, for drift checks (scripts/check-generated.ts) and tests.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as businessFinancial from './business-financial.js';
@@ -11,6 +11,7 @@ import * as incidentResponse from './incident-response.js';
 import * as modelPerformance from './model-performance.js';
 import * as providerComparison from './provider-comparison.js';
 import * as tokensThroughput from './tokens-throughput.js';
+import { renderDocs, type BuiltDashboard } from './docs.js';
 import { dashboardsProvider, datasources } from './provisioning.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,24 +37,51 @@ const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
 /** Every generated file, keyed by its path relative to the repository root (POSIX separators). */
 export function generateDashboards(): Map<string, string> {
   const out = new Map<string, string>();
+  const built: BuiltDashboard[] = [];
   for (const f of DASHBOARDS) {
     const d = f.build();
     if (!d.uid || d.uid.length > 40) throw new Error(`dashboard "${d.title}": uid must be 1-40 characters`);
-    out.set(`provisioning/dashboards/${f.folder}/${d.uid}.json`, json(d));
+    const path = `provisioning/dashboards/${f.folder}/${d.uid}.json`;
+    if (out.has(path)) throw new Error(`duplicate dashboard uid ${d.uid}`);
+    out.set(path, json(d));
+    built.push({ folder: f.folder, path, dashboard: d });
   }
   out.set('provisioning/dashboards/dashboards.yaml', dashboardsProvider());
   out.set('provisioning/datasources/datasources.yaml', datasources());
+  out.set('docs/dashboards.md', renderDocs(built));
+  return out;
+}
+
+/** Writes every generated file under `outRoot` (the repository, or a temporary copy for a drift check). */
+export function writeDashboardArtifacts(outRoot: string = REPO_ROOT): string[] {
+  const files = generateDashboards();
+  for (const [rel, content] of files) {
+    const abs = join(outRoot, rel);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
+  }
+  return [...files.keys()];
+}
+
+/** Dashboard JSON files on disk that the generator no longer produces (renamed or removed dashboards). */
+function stale(files: Set<string>): string[] {
+  const root = join(REPO_ROOT, 'provisioning', 'dashboards');
+  const out: string[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    for (const f of readdirSync(join(root, entry.name))) {
+      const rel = `provisioning/dashboards/${entry.name}/${f}`;
+      if (f.endsWith('.json') && !files.has(rel)) out.push(rel);
+    }
+  }
   return out;
 }
 
 function main(): void {
-  const files = generateDashboards();
-  for (const [rel, content] of files) {
-    const abs = join(REPO_ROOT, rel);
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, content);
-  }
-  process.stdout.write(`wrote ${files.size} files under provisioning/\n`);
+  const written = writeDashboardArtifacts(REPO_ROOT);
+  const removed = stale(new Set(written));
+  for (const rel of removed) rmSync(join(REPO_ROOT, rel));
+  process.stdout.write(`wrote ${written.length} files${removed.length ? `, removed ${removed.length} stale` : ''}\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -32,7 +32,11 @@ export const UID = {
 } as const;
 /** Every generated dashboard carries these; the dropdown link lists dashboards by the first one. */
 export const TAGS = ['tokenscope', 'generated'];
-export const TIMEZONE = 'browser';
+/**
+ * UTC: the recording rules' period-to-date spend (day_to_date, month_to_date) and the budgets use
+ * UTC calendar periods, so "today" on a panel must mean the same day for every viewer.
+ */
+export const TIMEZONE = 'utc';
 
 /** Fixed datasource uids, the same as provisioning/datasources/datasources.yaml. */
 export const PROMETHEUS_UID = 'prometheus';
@@ -96,8 +100,10 @@ function variables() {
     labelVariable('provider', 'Provider', 'label_values(ai_requests_total, provider)', 'Catalog provider slug.'),
     // Chained on provider so the list stays short; model ids repeat across providers (gpt-4o on openai and azure).
     labelVariable('model', 'Model', 'label_values(ai_requests_total{provider=~"$provider"}, model)', 'Model id as the provider reported it.'),
-    labelVariable('team', 'Team', 'label_values(ai_requests_total{provider=~"$provider"}, team)', 'Caller-supplied team ("unknown" when absent). Latency and error panels cannot filter on it.'),
-    labelVariable('feature', 'Feature', 'label_values(ai_requests_total{provider=~"$provider"}, feature)', 'Caller-supplied feature ("unknown" when absent). Latency and error panels cannot filter on it.'),
+    // Recording rules aggregate team away (and feature, except the 1-day token rules), so these two
+    // filter only the panels computed from raw counters; panel descriptions name recorded windows.
+    labelVariable('team', 'Team', 'label_values(ai_requests_total{provider=~"$provider"}, team)', 'Caller-supplied team ("unknown" when absent). Filters panels computed from raw counters; recorded (per provider/model) panels ignore it.'),
+    labelVariable('feature', 'Feature', 'label_values(ai_requests_total{provider=~"$provider"}, feature)', 'Caller-supplied feature ("unknown" when absent). Filters panels computed from raw counters and the 1-day token rules; other recorded panels ignore it.'),
   ];
 }
 

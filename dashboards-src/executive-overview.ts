@@ -7,10 +7,10 @@ import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargau
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { ReduceDataOptionsBuilder, TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
-import { baseDashboard, F, PROM, UID } from './defaults.js';
+import { baseDashboard, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { drillDown, legend, organize, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
-import { BUCKET, RANGE, RATE, cost, errorRatio, healthScore, latencyMean, rate, requests } from './queries.js';
+import { drillDown, keepFields, legend, organize, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
+import { BUCKET, RATE, RF, latencyMean, requests, rule } from './queries.js';
 import * as th from './thresholds.js';
 
 const toComparison = drillDown('Compare this provider', UID.providers, ['var-provider=${__field.labels.provider}']);
@@ -22,9 +22,22 @@ export function alertList(title: string, description: string, expr: string): Tab
     .description(description)
     .datasource(PROM)
     .withTarget(prom(expr, { instant: true, table: true }))
-    .transformations([organize({ severity: 'Severity', alertname: 'Alert', provider: 'Provider', model: 'Model', alertstate: 'State' }, ['Time', 'Value', '__name__'])])
+    .transformations([
+      // ALERTS carries every label of the alerting rule's result; keep the ones a responder scans.
+      keepFields(['severity', 'alertname', 'alertstate', 'provider', 'model', 'scope', 'name']),
+      organize({ severity: 'Severity', alertname: 'Alert', alertstate: 'State', provider: 'Provider', model: 'Model', scope: 'Budget scope', name: 'Budget' }, []),
+    ])
     .sortBy([new TableSortByFieldStateBuilder().displayName('Severity')])
     .noValue('No alerts firing');
+}
+
+/** Spend so far today (UTC day, from the recorded day-to-date cost), against the budget's daily share. */
+export function dailyCostStat() {
+  return stat('Daily Cost', 'What has been spent today? Recorded day-to-date spend (UTC day) over the selected providers; yellow/red at the warning ratio / full daily share of the monthly budget.', {
+    unit: 'currencyUSD',
+    thresholds: th.dailySpend(),
+    decimals: 2,
+  }).withTarget(prom(`sum(${rule('provider:ai_cost_dollars:day_to_date', RF.provider)})`, { instant: true, legend: 'cost today' }));
 }
 
 export function build(): Dashboard {
@@ -37,7 +50,7 @@ export function build(): Dashboard {
     from: 'now-24h',
   });
 
-  const health = stat('Overall Health Score', 'How healthy is the estate right now? Mean of the per-provider health scores (success ratio × circuit-breaker factor, 0-100) over all catalog providers.', {
+  const health = stat('Overall Health Score', 'How healthy is the estate right now? Mean of the per-provider health scores (0-100: error ratio and p95 latency against each provider\'s SLO, scaled by its circuit breaker; recorded over 5m) across the selected providers.', {
     unit: 'none',
     thresholds: th.health(),
     sparkline: true,
@@ -45,14 +58,14 @@ export function build(): Dashboard {
   })
     .min(0)
     .max(100)
-    .withTarget(prom(`avg(${healthScore(RATE)})`, { legend: 'health' }));
+    .withTarget(prom(`avg(${rule('provider:ai_health:score', RF.provider)})`, { legend: 'health' }));
 
-  const rpm = stat('Active Requests/min', 'How much LLM traffic is flowing right now? Requests per minute summed over the selected providers, models, teams and features.', {
+  const rpm = stat('Active Requests/min', 'How much LLM traffic is flowing right now? Requests per minute over the selected providers and models (recorded 5m rate).', {
     unit: 'reqpm',
     sparkline: true,
   })
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('blue'))
-    .withTarget(prom(`${rate('ai_requests_total', F.usage, RATE)} * 60`, { legend: 'requests/min' }));
+    .withTarget(prom(`sum(${rule('provider_model:ai_requests:rate5m', RF.providerModel)}) * 60`, { legend: 'requests/min' }));
 
   const latency = stat('Avg Response Time', 'How long does a call take on average? Request-weighted mean latency (histogram sum over count); red at the global p95 SLO target.', {
     unit: 's',
@@ -60,26 +73,17 @@ export function build(): Dashboard {
     sparkline: true,
   }).withTarget(prom(latencyMean(RATE), { legend: 'mean latency' }));
 
-  const dailyCost = stat('Daily Cost', 'What has been spent today (since local midnight)? Running total; yellow/red at the warning ratio / full daily share of the monthly budget.', {
-    unit: 'currencyUSD',
-    thresholds: th.dailySpend(),
-    decimals: 2,
-  })
-    .timeFrom('now/d')
-    .withTarget(prom(cost(RANGE), { instant: true, legend: 'cost today' }));
+  const dailyCost = dailyCostStat();
 
-  const grid = providerThresholds(
-    stat('Provider Health Grid', 'Which providers are unhealthy? One tile per catalog provider, coloured by its health score against its own SLO. Click a tile to open the provider comparison filtered to it.', {
-      unit: 'none',
-      thresholds: th.health(),
-      background: true,
-      decimals: 0,
-    })
-      .textMode(BigValueTextMode.ValueAndName)
-      .dataLinks([toComparison])
-      .withTarget(prom(healthScore(RATE), { instant: true, legend: '{{provider}}' })),
-    th.health,
-  );
+  const grid = stat('Provider Health Grid', "Which providers are unhealthy? One tile per catalog provider with its health score (recorded over 5m; 100 = within all of the provider's own SLO targets). Click a tile to open the provider comparison filtered to it.", {
+    unit: 'none',
+    thresholds: th.health(),
+    background: true,
+    decimals: 0,
+  })
+    .textMode(BigValueTextMode.ValueAndName)
+    .dataLinks([toComparison])
+    .withTarget(prom(rule('provider:ai_health:score', RF.provider), { instant: true, legend: '{{provider}}' }));
 
   const volume = providerColors(
     new TimeSeries()
@@ -100,9 +104,8 @@ export function build(): Dashboard {
   const errors = providerThresholds(
     new BarGauge()
       .title('Error Rate Distribution')
-      .description('Which providers fail most? Share of failed requests per provider over the last 24 hours, worst first; yellow at the SLO error rate, red at the "model with issues" threshold. Click a bar for the incident view.')
+      .description('Which providers fail most? Share of requests failed by the provider (server errors, timeouts, rate limits: the SLO\'s errors) over the last 24 hours, worst first; yellow at the SLO error rate, red at the "model with issues" threshold. Click a bar for the incident view.')
       .datasource(PROM)
-      .timeFrom('24h')
       .unit('percentunit')
       .decimals(2)
       .min(0)
@@ -112,7 +115,7 @@ export function build(): Dashboard {
       .orientation(VizOrientation.Horizontal)
       .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
       .dataLinks([toIncident])
-      .withTarget(prom(`sort_desc(${errorRatio(RANGE, 'provider')})`, { instant: true, legend: '{{provider}}' })),
+      .withTarget(prom(`sort_desc(${rule('provider:ai_provider_errors_per_requests:ratio_rate1d', RF.provider)})`, { instant: true, legend: '{{provider}}' })),
     th.errorRatio,
   );
 

@@ -70,9 +70,15 @@ export function finalize(dash: Dashboard): Dashboard {
       (p as RowPanel).panels.forEach(number);
       return;
     }
-    const targets = (p as Panel).targets ?? [];
-    if (targets.length > REF_IDS.length) throw new Error(`panel "${(p as Panel).title}": too many queries`);
+    const panel = p as Panel;
+    const targets = panel.targets ?? [];
+    if (targets.length > REF_IDS.length) throw new Error(`panel "${panel.title}": too many queries`);
     targets.forEach((t, i) => ((t as { refId?: string }).refId = REF_IDS[i]));
+    // The panel-level datasource is what Grafana shows in the editor; derive it from the queries
+    // (all built with prom()/loki()) so no module can forget it or contradict them.
+    const sources = [...new Set(targets.map((t) => JSON.stringify((t as { datasource?: unknown }).datasource)))];
+    if (sources.length > 1) throw new Error(`panel "${panel.title}": queries use different datasources`);
+    if (sources.length === 1 && sources[0] !== undefined) panel.datasource = JSON.parse(sources[0]);
   };
   (dash.panels ?? []).forEach(number);
   return dash;

@@ -5,6 +5,8 @@ import {
   DashboardLinkType,
   FieldColorBuilder,
   FieldColorModeId,
+  MappingType,
+  type ValueMapping,
   type DataTransformerConfig,
   type DynamicConfigValue,
   type ThresholdsConfigBuilder,
@@ -21,6 +23,7 @@ import {
   VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
 import { DataqueryBuilder as LokiQuery, QueryEditorMode as LokiEditorMode, LokiQueryDirection } from '@grafana/grafana-foundation-sdk/loki';
+import { PanelBuilder as PieChart, PieChartLabels, PieChartLegendOptionsBuilder, PieChartLegendValues, PieChartType } from '@grafana/grafana-foundation-sdk/piechart';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { DataqueryBuilder as PromQuery, PromQueryFormat, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus';
 import type { SloTargets } from '../exporter/src/catalog/schema.js';
@@ -91,8 +94,12 @@ export function providerColors<T extends Overridable>(panel: T, match: 'name' | 
 
 /** Per-provider thresholds for providers whose catalog SLO differs from the global one. */
 export function providerThresholds<T extends Overridable>(panel: T, fn: (slo: SloTargets) => ThresholdsConfigBuilder): T {
+  const global = JSON.stringify(fn(catalog.slo.global).build());
   for (const { provider, slo } of providerSloOverrides()) {
-    panel.overrideByName(provider, [{ id: 'thresholds', value: fn(slo).build() }]);
+    const own = fn(slo).build();
+    // Only where this provider's targets change these thresholds (groq's latency target does not
+    // change its availability colours).
+    if (JSON.stringify(own) !== global) panel.overrideByName(provider, [{ id: 'thresholds', value: own }]);
   }
   return panel;
 }
@@ -131,7 +138,7 @@ export function drillDown(title: string, uid: string, params: string[]): Dashboa
 export const merge: DataTransformerConfig = { id: 'merge', options: {} };
 
 /** Hides, renames and orders columns; `columns` maps source field name to display name, in order. */
-export function organize(columns: Record<string, string>, exclude: string[] = ['Time']): DataTransformerConfig {
+export function organize(columns: Record<string, string>, exclude: string[] = ['Time', '__name__']): DataTransformerConfig {
   const indexByName: Record<string, number> = {};
   Object.keys(columns).forEach((k, i) => (indexByName[k] = i));
   return {
@@ -159,4 +166,49 @@ export function stat(title: string, description: string, o: { unit: string; thre
   if (o.thresholds) p.thresholds(o.thresholds);
   if (o.decimals !== undefined) p.decimals(o.decimals);
   return p;
+}
+
+/** A donut of one quantity over the range (seeds 000/001/003), with value and percent in the legend. */
+export function donut(title: string, description: string, expr: string, o: { unit: string; legend: string; providerColours?: boolean }): PieChart {
+  const p = new PieChart()
+    .title(title)
+    .description(description)
+    .datasource(PROM)
+    .unit(o.unit)
+    .pieType(PieChartType.Donut)
+    .displayLabels([PieChartLabels.Percent])
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.PaletteClassic))
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .legend(
+      new PieChartLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(LegendDisplayMode.Table)
+        .placement(LegendPlacement.Right)
+        .values([PieChartLegendValues.Value, PieChartLegendValues.Percent])
+        .calcs([]),
+    )
+    .tooltip(tooltip())
+    .withTarget(prom(expr, { instant: true, legend: o.legend }));
+  return o.providerColours ? providerColors(p) : p;
+}
+
+/** Circuit-breaker state gauge values (docs/metrics.md: 0 closed, 1 half-open, 2 open) as words and colours. */
+export const BREAKER_MAPPINGS: ValueMapping[] = [
+  {
+    type: MappingType.ValueToText,
+    options: {
+      '0': { text: 'CLOSED', color: 'green', index: 0 },
+      '1': { text: 'HALF-OPEN', color: 'yellow', index: 1 },
+      '2': { text: 'OPEN', color: 'red', index: 2 },
+    },
+  },
+];
+
+/**
+ * Table cells coloured by the field's thresholds or value mappings. `applyToRow: false` is
+ * Grafana's default, spelled out because it is what tells this cell type apart from the others in
+ * the published table schema (their `type` fields are not discriminating).
+ */
+export function colourCell(): DynamicConfigValue {
+  return { id: 'custom.cellOptions', value: { type: 'color-background', mode: 'gradient', applyToRow: false } };
 }

@@ -33,17 +33,9 @@ export const outputTokens = (w: string, labels = '') => inc('ai_tokens_output_to
 
 /** Input plus output tokens (input includes cache reads/writes, output includes reasoning). */
 export const tokens = (w: string, labels = '') => `${inputTokens(w, labels)} + ${outputTokens(w, labels)}`;
-export const tokenRate = (w: string, labels = '') =>
-  `${rate('ai_tokens_input_total', F.usage, w, labels)} + ${rate('ai_tokens_output_total', F.usage, w, labels)}`;
-
 /** Successful over all requests: the availability the SLOs are written against. */
 export const successRatio = (w: string, labels = '') =>
   `${requests(w, labels, 'status="success"')} / ${requests(w, labels)}`;
-export const errorRatio = (w: string, labels = '') => `${requests(w, labels, 'status="error"')} / ${requests(w, labels)}`;
-
-/** Latency quantile from the classic histogram (never an average of quantiles). */
-export const latencyQuantile = (q: number, w: string, labels = '') =>
-  `histogram_quantile(${q}, ${rate('ai_request_duration_seconds_bucket', F.model, w, join('le', labels))})`;
 
 /** Mean latency: sum over count of the same histogram. */
 export const latencyMean = (w: string, labels = '') =>
@@ -51,17 +43,6 @@ export const latencyMean = (w: string, labels = '') =>
 
 /** Dollars per million tokens, weighted by volume. */
 export const costPerMillionTokens = (w: string, labels = '') => `1e6 * ${cost(w, labels)} / (${tokens(w, labels)})`;
-
-/** Circuit-breaker factor per provider: 1 closed, 0.5 half-open, 0 open (state gauge is 0/1/2). */
-const breakerFactor = `(1 - max by (provider) (ai_circuit_breaker_state{${F.provider}}) / 2)`;
-
-/**
- * Health score per provider, 0-100: the success ratio over `w`, scaled by the circuit-breaker
- * factor, so an open breaker reads 0 whatever traffic still succeeds. A provider without traffic
- * in the window scores on its breaker alone (100 when closed): nothing failed.
- */
-export const healthScore = (w: string) =>
-  `(100 * (${successRatio(w, 'provider')}) * on (provider) ${breakerFactor})` + ` or on (provider) (100 * ${breakerFactor})`;
 
 /** `(expr) and on (provider, model) topk(n, requests)`: keeps the top n models by requests over w. */
 export const topModels = (expr: string, n: number, w: string) => `(${expr}) and on (provider, model) topk(${n}, ${requests(w, 'provider, model')})`;
@@ -72,21 +53,46 @@ export const modelKey = (expr: string) => `label_join(${expr}, "series", "/", "p
 /** Regex-escapes a label value for use inside a PromQL double-quoted string (Go escapes: `\\.`). */
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
 
-/**
- * Share of requests that finished within their provider's p95 latency target from the catalog.
- * The exporter puts every target into the bucket layout, so `le="<target>"` is an exact bucket; one
- * selector per distinct target, joined with `or` (disjoint provider sets). `labels` must include
- * provider, or the `or` would drop providers sharing a label set.
- */
-export function withinLatencySlo(w: string, labels: string): string {
-  if (!labels.split(',').map((l) => l.trim()).includes('provider')) throw new Error('withinLatencySlo: group by provider');
+// Recording rules (prometheus/rules/*.yml, listed in docs/rules.md). Panels read these wherever
+// one exists: the same numbers the alerts use, cheap to query over long ranges. They are
+// aggregated to provider (and model, feature) level, so the team filter, and the feature filter
+// outside the *_feature rules, do not apply to them; each panel's description says which window
+// it shows (5m, 1h, 1d, 30d).
+
+/** Label filters on recorded series, by the labels the rule keeps. */
+export const RF = {
+  provider: 'provider=~"$provider"',
+  providerModel: 'provider=~"$provider", model=~"$model"',
+  providerModelFeature: 'provider=~"$provider", model=~"$model", feature=~"$feature"',
+};
+
+/** `name{filter}` */
+export const rule = (name: string, filter: string) => `${name}{${filter}}`;
+
+/** Hourly input + output tokens per provider and model (recorded 1h increases). */
+export const tokens1h = (filter = RF.providerModel) =>
+  `(${rule('provider_model:ai_tokens_input:increase1h', filter)} + ${rule('provider_model:ai_tokens_output:increase1h', filter)})`;
+
+/** Catalog providers grouped by their p95 latency target (global default applied). */
+function providersByLatencyTarget(): Map<number, string[]> {
   const byTarget = new Map<number, string[]>();
   for (const p of catalog.providers) {
     const t = sloFor(catalog, p.slug).latency_p95_seconds;
     byTarget.set(t, [...(byTarget.get(t) ?? []), escapeRegex(p.slug)]);
   }
-  const parts = [...byTarget].map(([t, slugs]) =>
-    rate('ai_request_duration_seconds_bucket', `${F.model}, provider=~"${slugs.join('|')}", le="${formatLe(t)}"`, w, labels),
+  return byTarget;
+}
+
+/**
+ * Share of requests per provider and model that finished within their provider's p95 latency
+ * target, from the recorded 5m bucket rates. The exporter puts every catalog target into the bucket
+ * layout, so `le="<target>"` is an exact bucket; one selector per distinct target, joined with `or`
+ * (the provider sets are disjoint), over the +Inf bucket (all requests).
+ */
+export function withinLatencySlo(filter = RF.providerModel): string {
+  const series = 'provider_model_le:ai_request_duration_seconds_bucket:rate5m';
+  const parts = [...providersByLatencyTarget()].map(
+    ([t, slugs]) => `sum by (provider, model) (${rule(series, `${filter}, provider=~"${slugs.join('|')}", le="${formatLe(t)}"`)})`,
   );
-  return `(${parts.join(' or ')}) / ${rate('ai_request_duration_seconds_count', F.model, w, labels)}`;
+  return `(${parts.join(' or ')}) / sum by (provider, model) (${rule(series, `${filter}, le="+Inf"`)})`;
 }

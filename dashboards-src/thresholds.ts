@@ -33,11 +33,16 @@ export function availability(t: SloTargets = g): ThresholdsConfigBuilder {
   ]);
 }
 
-/** Health score (0-100, see queries.ts): green at the availability target, red past the model error threshold. */
-export function health(t: SloTargets = g): ThresholdsConfigBuilder {
+/**
+ * Health score bands (0-100, recording rule provider:ai_health:score). The score is already
+ * relative to each provider's own SLO targets (100 = within all of them), so one set of bands fits
+ * every provider: from 90 healthy; below 60 failing (a half-open breaker alone scores 50, an error
+ * ratio at 5× target with latency on target 40).
+ */
+export function health(): ThresholdsConfigBuilder {
   return steps(RED, [
-    [100 * (1 - modelErrorRatio), YELLOW],
-    [100 * t.availability, GREEN],
+    [60, YELLOW],
+    [90, GREEN],
   ]);
 }
 

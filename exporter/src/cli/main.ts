@@ -1,8 +1,12 @@
 // `tokenscope` command line: serve (the exporter), ingest --once, backfill.
 import { Command, InvalidArgumentError } from 'commander';
+import { registerDemoCommand } from '../demo/command.js';
+import { registerPseudonymCommand } from '../log/loki-erasure.js';
 import { VERSION } from '../version.js';
 import { runBackfill } from './backfill-command.js';
+import { registerExportCommand } from './export-command.js';
 import { runIngestOnce } from './ingest-command.js';
+import { registerReportCommand } from './report-command.js';
 import { runServe } from './serve-command.js';
 
 function positiveInt(name: string) {
@@ -38,6 +42,10 @@ export function buildProgram(): Command {
     .option('--body-limit <bytes>', 'max request body for POST /v1/events', positiveInt('--body-limit'), 10 * 1024 * 1024)
     .option('--hash-key-file <file>', 'key for pseudonymising user/session ids in the request log (or env TOKENSCOPE_HASH_KEY)')
     .option('--no-request-log', 'do not write the per-request log line to stdout')
+    .option('--otlp-feature-attribute <key>', 'OTLP span/resource attribute read as feature when tokenscope.feature is absent ("" for none)', 'service.name')
+    .option('--otlp-team-attribute <key>', 'OTLP span/resource attribute read as team when tokenscope.team is absent ("" for none)', 'team')
+    .option('--prometheus-url <url>', 'Prometheus the usage API reads (or env PROMETHEUS_URL)')
+    .option('--api-token-file <file>', 'bearer token that enables the read-only usage API at /api/usage (or env TOKENSCOPE_API_TOKEN)')
     .action(runServe);
 
   program
@@ -58,6 +66,11 @@ export function buildProgram(): Command {
     .option('--keep-openmetrics <dir>', 'keep the intermediate OpenMetrics files here')
     .argument('<files...>', 'JSONL files or globs')
     .action(runBackfill);
+
+  registerDemoCommand(program);
+  registerPseudonymCommand(program);
+  registerReportCommand(program);
+  registerExportCommand(program);
 
   return program;
 }

@@ -7,10 +7,13 @@ import pino from 'pino';
 import { loadCatalog } from '../catalog/load.js';
 import { Pipeline } from '../ingest/pipeline.js';
 import { StateFile } from '../ingest/state-file.js';
+import { LokiShipper } from '../log/loki-push.js';
+import { lokiOptionsFromEnv, registerLokiMetrics } from '../log/loki-serve.js';
 import { createRequestLog } from '../log/request-log.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
 import { createApp } from '../server/app.js';
 import { FileTailer } from '../sources/file-tail.js';
+import { API_TOKEN_ENV, usageApiFromSettings } from '../usage-api/setup.js';
 
 export interface ServeOptions {
   port: number;
@@ -25,6 +28,12 @@ export interface ServeOptions {
   bodyLimit: number;
   hashKeyFile?: string;
   requestLog: boolean;
+  /** OTLP attribution (docs/otlp.md). */
+  otlpFeatureAttribute?: string;
+  otlpTeamAttribute?: string;
+  /** Usage API (docs/usage-api.md): Prometheus to read, and the bearer token that turns it on. */
+  prometheusUrl?: string;
+  apiTokenFile?: string;
 }
 
 function secret(file: string | undefined, envName: string): string | undefined {
@@ -42,15 +51,22 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const pipeline = new Pipeline(catalog, {
     onUnpriced: (provider, model) => log.warn({ provider, model }, 'no price known for model; counted in ai_unpriced_requests_total'),
   });
+  // LOKI_URL: the request log lines are also shipped to Loki, never blocking ingestion (loki-push.ts).
+  const lokiOpts = lokiOptionsFromEnv(process.env);
+  const loki = lokiOpts ? new LokiShipper({ ...lokiOpts, onError: (msg, details) => log.warn(details, msg) }) : undefined;
   let requestLog: ReturnType<typeof createRequestLog> | undefined;
-  if (opts.requestLog) {
+  if (opts.requestLog || loki) {
     let hashKey = secret(opts.hashKeyFile, 'TOKENSCOPE_HASH_KEY');
     if (!hashKey) {
       hashKey = randomBytes(32).toString('hex');
       log.warn('no TOKENSCOPE_HASH_KEY: user/session pseudonyms will change on restart');
     }
-    requestLog = createRequestLog({ hashKey });
-    pipeline.addSink(requestLog);
+    if (opts.requestLog) {
+      requestLog = createRequestLog({ hashKey });
+      pipeline.addSink(requestLog);
+    }
+    // A second logger with the same key writes the identical line to Loki's queue.
+    if (loki) pipeline.addSink(createRequestLog({ hashKey, destination: loki }));
   }
 
   let tailer: FileTailer | undefined;
@@ -75,7 +91,16 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   }
 
   const renderer = new MetricsRenderer(pipeline);
-  const app = createApp({ pipeline, renderer, ingestToken: secret(opts.ingestTokenFile, 'TOKENSCOPE_INGEST_TOKEN'), bodyLimitBytes: opts.bodyLimit, logger: log });
+  if (loki) registerLokiMetrics(renderer.registry, loki);
+  const app = createApp({
+    pipeline,
+    renderer,
+    ingestToken: secret(opts.ingestTokenFile, 'TOKENSCOPE_INGEST_TOKEN'),
+    bodyLimitBytes: opts.bodyLimit,
+    logger: log,
+    otlp: { featureAttribute: opts.otlpFeatureAttribute, teamAttribute: opts.otlpTeamAttribute },
+    usageApi: usageApiFromSettings({ prometheusUrl: opts.prometheusUrl, token: secret(opts.apiTokenFile, API_TOKEN_ENV), catalog, logger: log }),
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.on('error', reject);
@@ -97,6 +122,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     await requestLog?.flushAsync();
     server.closeAllConnections?.();
     await new Promise<void>((r) => server.close(() => r()));
+    await loki?.close(2000); // bounded: an unreachable Loki must not hold up the stop
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

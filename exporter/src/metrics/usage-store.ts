@@ -118,7 +118,8 @@ export class UsageStore {
     for (const p of catalog.providers) this.breakers.set(this.limiters.provider.fold(p.slug), { state: 0, failures: 0, sinceSeconds: 0 });
   }
 
-  recordRequest(rec: RequestRecord, price: Priced): void {
+  /** The record's slots; `n` records are counted as folded when a label went to "other". */
+  private entry(rec: RequestRecord, n: number): CacheEntry {
     const feature = rec.feature || UNSET;
     const team = rec.team || UNSET;
     const project = rec.project || UNSET;
@@ -136,8 +137,12 @@ export class UsageStore {
       e = this.resolve(rec.provider, rec.model, feature, team, project);
       byProject.set(project, e);
     }
-    for (let i = 0; i < e.folded.length; i++) this.overflow.set(e.folded[i], (this.overflow.get(e.folded[i]) ?? 0) + 1);
+    for (let i = 0; i < e.folded.length; i++) this.overflow.set(e.folded[i], (this.overflow.get(e.folded[i]) ?? 0) + n);
+    return e;
+  }
 
+  recordRequest(rec: RequestRecord, price: Priced): void {
+    const e = this.entry(rec, 1);
     const r = e.req;
     const t = rec.tokens;
     if (rec.status === 'success') r.success++;
@@ -169,6 +174,47 @@ export class UsageStore {
 
     const pj = e.proj;
     pj.requests++;
+    pj.input += t.input;
+    pj.output += t.output;
+    pj.cost += price.costUsd;
+
+    const ts = rec.timestampMs / 1000;
+    if (ts > this.lastEventSeconds) this.lastEventSeconds = ts;
+    this.version++;
+  }
+
+  /**
+   * `n` requests known only in aggregate (OTLP gen_ai.client.* metrics, docs/otlp.md): `rec.tokens`
+   * and `price` are their totals, so counters and _sum stay exact; the cost histogram puts all n at
+   * their mean cost. `latency` is already bucketed on `latencyBuckets` (length + 1 counts).
+   */
+  recordAggregate(rec: RequestRecord, price: Priced, n: number, latency?: { buckets: readonly number[]; sum: number; count: number }): void {
+    const e = this.entry(rec, n);
+    const r = e.req;
+    const t = rec.tokens;
+    if (rec.status === 'success') r.success += n;
+    else r.error += n;
+    r.input += t.input;
+    r.output += t.output;
+    r.cacheRead += t.cacheRead;
+    r.cacheWrite += t.cacheWrite;
+    r.reasoning += t.reasoning;
+    if (n > 0) r.costBuckets[bucketIndex(this.costBuckets, price.costUsd / n)] += n;
+    r.costSum += price.costUsd;
+    r.costCount += n;
+    r.revenue += price.revenueUsd;
+
+    const pm = e.pm;
+    if (latency !== undefined && latency.count > 0 && latency.buckets.length === pm.durBuckets.length) {
+      for (let i = 0; i < latency.buckets.length; i++) pm.durBuckets[i] += latency.buckets[i];
+      pm.durSum += latency.sum;
+      pm.durCount += latency.count;
+    }
+    if (rec.status === 'error') pm.errors[ERROR_INDEX[rec.errorType ?? 'other'] ?? ERROR_INDEX.other] += n;
+    if (!price.priced) pm.unpriced += n;
+
+    const pj = e.proj;
+    pj.requests += n;
     pj.input += t.input;
     pj.output += t.output;
     pj.cost += price.costUsd;

@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import pino from 'pino';
 import type { Outcome, Pipeline } from '../ingest/pipeline.js';
 import type { MetricsRenderer } from '../metrics/renderer.js';
+import { OtlpReceiver, otlpRouter, sendOtlpError, type OtlpOptions } from '../otlp/index.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES, HttpError, bodyKind, contentCoding, describePosition, discardBody, readBody, splitJsonArray, type BodyKind,
 } from './body.js';
@@ -33,6 +34,10 @@ export interface AppOptions {
   logger?: pino.Logger;
   /** Readiness for /readyz (e.g. false until the initial backfill is done). Default: always ready. */
   ready?: () => boolean;
+  /** The OTLP receiver's attribution options (docs/otlp.md); its counters go in the renderer's registry. */
+  otlp?: Omit<OtlpOptions, 'registry'>;
+  /** Mounted at /api/usage (docs/usage-api.md): usage-api/router.ts, enabled or the disabled 404. */
+  usageApi?: RequestHandler;
 }
 
 export interface Rejection {
@@ -86,20 +91,23 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
-/** Bearer-token check in constant time: both sides are hashed to equal-length digests first. */
-function bearerAuth(token: string, drainLimit: number): RequestHandler {
+/**
+ * Bearer-token check in constant time: both sides are hashed to equal-length digests first.
+ * `send` writes the 401 (the OTLP endpoints answer in their own encoding).
+ */
+function bearerAuth(token: string, drainLimit: number, send: (res: Response, e: HttpError) => void = sendError): RequestHandler {
   const expected = sha256(token);
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.headers.authorization;
     const m = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
     if (!m) {
       discardBody(req, drainLimit);
-      sendError(res, new HttpError(401, 'unauthorized', 'missing bearer token: send "Authorization: Bearer <token>"', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope"' }));
+      send(res, new HttpError(401, 'unauthorized', 'missing bearer token: send "Authorization: Bearer <token>"', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope"' }));
       return;
     }
     if (!timingSafeEqual(sha256(m[1]), expected)) {
       discardBody(req, drainLimit);
-      sendError(res, new HttpError(401, 'unauthorized', 'invalid bearer token', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope", error="invalid_token"' }));
+      send(res, new HttpError(401, 'unauthorized', 'invalid bearer token', {}, { 'WWW-Authenticate': 'Bearer realm="tokenscope", error="invalid_token"' }));
       return;
     }
     next();
@@ -277,6 +285,19 @@ export function createApp(opts: AppOptions): express.Express {
   ingest.push(eventsHandler(opts, limit, logger));
   app.post('/v1/events', ...ingest);
   app.all('/v1/events', methodNotAllowed('POST', limit));
+
+  // OTLP/HTTP receiver (docs/otlp.md): POST /v1/traces and /v1/metrics, same token as /v1/events.
+  app.use(
+    otlpRouter({
+      receiver: new OtlpReceiver(opts.pipeline, { ...opts.otlp, registry: opts.renderer.registry }),
+      bodyLimitBytes: limit,
+      logger,
+      auth: opts.ingestToken !== undefined ? bearerAuth(opts.ingestToken, limit, sendOtlpError) : undefined,
+      methodNotAllowed: methodNotAllowed('POST', limit),
+    }),
+  );
+
+  if (opts.usageApi) app.use('/api/usage', opts.usageApi);
 
   app.use((req: Request, res: Response) => {
     discardBody(req, limit);

@@ -1,0 +1,282 @@
+// Dashboard 4 of seed 001: revenue, cost, margin and where the money goes; plus seed 000's cost
+// donuts, seed 003's usage-by-team/project bars and its per-request usage log (from Loki). Seed
+// refresh rates run 60s-600s; the dashboard refreshes at the fastest (60s).
+import {
+  BarGaugeDisplayMode,
+  GraphGradientMode,
+  LineStyleBuilder,
+  ReduceDataOptionsBuilder,
+  TableFooterOptionsBuilder,
+  TableSortByFieldStateBuilder,
+  VisibilityMode,
+  VizOrientation,
+} from '@grafana/grafana-foundation-sdk/common';
+import { FieldColorBuilder, FieldColorModeId, MappingType, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as BarChart } from '@grafana/grafana-foundation-sdk/barchart';
+import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
+import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as Text, TextMode } from '@grafana/grafana-foundation-sdk/text';
+import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
+import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
+import { baseDashboard, LOKI, PROM, UID } from './defaults.js';
+import { costTips } from './cost-tips.js';
+import { cell, compose } from './layout.js';
+import { donut, fieldOverrides, keepFields, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
+import { RANGE, RF, cost, modelKey, revenue, rule, tokens } from './queries.js';
+import { dailyCostStat } from './executive-overview.js';
+import * as th from './thresholds.js';
+
+const byModel = 'provider, model';
+
+/**
+ * The per-request log line (exporter/src/log/request-log.ts) as table columns. Only stream labels
+ * app, provider and status exist in Loki; everything else is extracted from the JSON line.
+ */
+export const USAGE_LOG_QUERY =
+  '{app="tokenscope", provider=~"$provider"} ' +
+  '| json msg="msg", event_time="event_time", project="project", model="model", team="team", feature="feature", ' +
+  'input="tokens.input", output="tokens.output", total="tokens.total", cost="cost_usd" ' +
+  `| msg="${REQUEST_LOG_MESSAGE}" | model=~"$model" | team=~"$team" | feature=~"$feature"`;
+
+export function build(): Dashboard {
+  const d = baseDashboard({
+    uid: UID.business,
+    title: 'Business & Financial',
+    description: 'Revenue, cost, margin, budget and where the money goes (seed 001, dashboard 4; donuts, team/project bars and the usage log from seeds 000 and 003).',
+    tags: ['finance'],
+    refresh: '1m',
+    from: 'now-7d',
+  });
+
+  // "Today" is the UTC day everywhere (dashboard timezone utc): the recorded day-to-date cost and
+  // the raw revenue over now/d cover the same period.
+  const dailyRevenue = stat('Daily Revenue', 'What have customers been charged today (UTC day)? Catalog customer prices (markup or per-model price) applied to every request of the selected providers, models, teams and features.', {
+    unit: 'currencyUSD',
+    decimals: 2,
+  })
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('green'))
+    .timeFrom('now/d')
+    .withTarget(prom(revenue(RANGE), { instant: true, legend: 'revenue today' }));
+
+  const dailyCost = dailyCostStat();
+
+  const costToday = `sum(${rule('provider:ai_cost_dollars:day_to_date', RF.provider)})`;
+  const margin = stat('Profit Margin', "Are we making money on LLM calls today (UTC day)? (revenue − recorded day-to-date cost) / revenue; red below zero, green from the warning ratio of the margin the catalog's markup implies.", {
+    unit: 'percentunit',
+    thresholds: th.margin(),
+    decimals: 1,
+  })
+    .timeFrom('now/d')
+    .withTarget(prom(`(${revenue(RANGE)} - ${costToday}) / ${revenue(RANGE)}`, { instant: true, legend: 'margin today' }));
+
+  // Seed 001 asks for a treemap; core Grafana has none. A ranked bar gauge per provider/model,
+  // coloured by provider, keeps the hierarchy readable (provider colour, model label).
+  const costByModel = providerColors(
+    new BarGauge()
+      .title('Cost by Model')
+      .description('Which models account for the spend? Cost per provider/model over the selected range, largest first, coloured by provider (a ranked bar view in place of a treemap).')
+      .datasource(PROM)
+      .unit('currencyUSD')
+      .decimals(2)
+      .displayMode(BarGaugeDisplayMode.Basic)
+      .orientation(VizOrientation.Horizontal)
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+      .withTarget(prom(`sort_desc(${cost(RANGE, byModel)})`, { instant: true, legend: '{{provider}}/{{model}}' })),
+    'prefix',
+  );
+
+  const costTrend = fieldOverrides(
+    new TimeSeries()
+      .title('Cost Trend')
+      .description('Is hourly spend within budget this week? Recorded cost of each hour (area), the 24-hour rolling average per hour, and the hourly share of the monthly budget (dashed), for the selected providers.')
+      .datasource(PROM)
+      .timeFrom('7d')
+      .interval('1h')
+      .unit('currencyUSD')
+      .fillOpacity(25)
+      .gradientMode(GraphGradientMode.Opacity)
+      .legend(legend({ calcs: ['sum', 'mean'] }))
+      .tooltip(tooltip())
+      .targets([
+        prom(`sum(${rule('provider:ai_cost_dollars:increase1h', RF.provider)})`, { legend: 'hourly cost' }),
+        prom(`sum(${rule('provider:ai_cost_dollars:increase1d', RF.provider)}) / 24`, { legend: '24h rolling average' }),
+        // The budget line comes from the exporter's catalog series, so it follows catalog reloads.
+        prom('max(ai_budget_dollars{scope="total"}) / 30 / 24', { legend: 'hourly budget' }),
+      ]),
+    {
+      '24h rolling average': [{ id: 'custom.fillOpacity', value: 0 }],
+      'hourly budget': [
+        { id: 'custom.lineStyle', value: new LineStyleBuilder().fill('dash').dash([10, 10]).build() },
+        { id: 'custom.fillOpacity', value: 0 },
+        { id: 'color', value: { mode: 'fixed', fixedColor: 'red' } },
+      ],
+    },
+  );
+
+  const xy = fieldOverrides(
+    new XYChart()
+      .title('Cost/Token vs Throughput')
+      .description('Are the high-volume models also the cheap ones? One point per model: recorded token throughput (x, tokens/s over 5m) against recorded cost per million tokens (y, last hour).')
+      .datasource(PROM)
+      .mapping(SeriesMapping.Manual)
+      .series([
+        new XYSeriesConfigBuilder()
+          .x({ matcher: { id: 'byName', options: 'Tokens/s' } })
+          .y({ matcher: { id: 'byName', options: '$ per 1M tokens' } }),
+      ])
+      .pointSize({ fixed: 10 })
+      .legend(legend({ hidden: true }))
+      .tooltip(tooltip())
+      .targets([
+        prom(modelKey(rule('provider_model:ai_tokens:rate5m', RF.providerModel)), { instant: true, table: true }),
+        prom(modelKey(rule('provider_model:ai_cost_dollars_per_million_tokens:ratio_rate1h', RF.providerModel)), { instant: true, table: true }),
+      ])
+      .transformations([merge, organize({ series: 'Model', 'Value #A': 'Tokens/s', 'Value #B': '$ per 1M tokens' }, ['Time', '__name__', 'provider', 'model'])]),
+    { 'Tokens/s': [unit('short')], '$ per 1M tokens': [unit('currencyUSD')] },
+  );
+
+  const top5 = new BarChart()
+    .title('Top 5 Expensive Models')
+    .description('Which five models cost the most over the selected range? Ranked spend per provider/model.')
+    .datasource(PROM)
+    .unit('currencyUSD')
+    .orientation(VizOrientation.Horizontal)
+    .xField('Model')
+    .showValue(VisibilityMode.Always)
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('orange'))
+    .legend(legend({ hidden: true }))
+    .tooltip(tooltip())
+    .withTarget(prom(modelKey(`sort_desc(topk(5, ${cost(RANGE, byModel)}))`), { instant: true, table: true }))
+    .transformations([organize({ series: 'Model', Value: 'Cost' }, ['Time', '__name__', 'provider', 'model'])]);
+
+  const tips = new Text()
+    .title('Cost Optimization Tips')
+    .description('What could we change to spend less? Rule-based tips generated from the catalog (model families, budgets, spike threshold) when the dashboards are built.')
+    .mode(TextMode.Markdown)
+    .content(costTips());
+
+  // Extras (seeds 000 and 003).
+  // Per-model slices use the classic palette: provider colours would make a provider's models indistinguishable.
+  const modelDonut = donut('Cost by Model (share)', 'What share of spend does each model take? Cost per provider/model over the selected range.', cost(RANGE, byModel), {
+    unit: 'currencyUSD',
+    legend: '{{provider}}/{{model}}',
+  });
+  const providerCostDonut = donut('Cost by Provider', 'What share of spend does each provider take? Cost per provider over the selected range.', cost(RANGE, 'provider'), {
+    unit: 'currencyUSD',
+    legend: '{{provider}}',
+    providerColours: true,
+  });
+
+  const usageBars = (title: string, description: string, expr: string, legendFormat: string) =>
+    new BarGauge()
+      .title(title)
+      .description(description)
+      .datasource(PROM)
+      .unit('short')
+      .displayMode(BarGaugeDisplayMode.Gradient)
+      .orientation(VizOrientation.Horizontal)
+      .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.PaletteClassic))
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+      .withTarget(prom(expr, { instant: true, legend: legendFormat }));
+
+  const byTeam = usageBars('Usage by Team', 'Which teams use the most tokens? Input + output tokens per team over the selected range.', `sort_desc(${tokens(RANGE, 'team')})`, '{{team}}');
+  const byProject = usageBars(
+    'Usage by Project',
+    'Which projects use the most tokens? Input + output tokens per project over the selected range (project series carry no provider/model/team labels, so only the time range filters this panel).',
+    `sort_desc(sum by (project) (increase(ai_project_tokens_total[${RANGE}])))`,
+    '{{project}}',
+  );
+
+  // Budget scopes (total, team, provider, model) from the catalog, month to date (UTC calendar month).
+  const budgetBars = (title: string, description: string, series: string) =>
+    new BarGauge()
+      .title(title)
+      .description(description)
+      .datasource(PROM)
+      .unit('percentunit')
+      .decimals(0)
+      .min(0)
+      .max(1)
+      .thresholds(th.steps(th.GREEN, [[th.warningRatio, th.YELLOW], [1, th.RED]]))
+      .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+      .displayMode(BarGaugeDisplayMode.Lcd)
+      .orientation(VizOrientation.Horizontal)
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+      .withTarget(prom(`sort_desc(${series})`, { instant: true, legend: '{{scope}} {{name}}' }));
+  const budgetUsed = budgetBars('Budget Used', 'How much of each monthly budget is spent? Recorded month-to-date spend over the catalog budget per scope (total, team, provider, model); yellow at the warning ratio, red when spent.', 'scope_name:ai_budget_used:ratio');
+  const budgetProjected = budgetBars('Budget Forecast', 'Will we stay within budget this month? Recorded month-end projection over the catalog budget per scope; above 100% means the current pace overruns.', 'scope_name:ai_budget_projected:ratio');
+
+  const opportunityText = [
+    ['prompt_caching', 'Cache the repeated prompt prefix'],
+    ['cheaper_model', 'Use the cheapest model of the same family'],
+    ['prompt_trimming', 'Trim long prompts with short answers'],
+  ];
+  const savings = fieldOverrides(
+    new Table()
+      .title('Savings Opportunities')
+      .description('Where could we save, and how much per month? The recording rules\' savings estimates per provider, model, feature and opportunity (prompt caching, a cheaper model of the same family, prompt trimming), from the last day of traffic at catalog prices; largest first.')
+      .datasource(PROM)
+      .withTarget(prom(`sort_desc(${rule('provider_model_feature_opportunity:ai_savings_dollars:monthly_estimate', RF.providerModelFeature)})`, { instant: true, table: true }))
+      .transformations([organize({ opportunity: 'Opportunity', provider: 'Provider', model: 'Model', feature: 'Feature', Value: 'Est. savings / month' })])
+      .sortBy([new TableSortByFieldStateBuilder().displayName('Est. savings / month').desc(true)]),
+    {
+      Opportunity: [{ id: 'mappings', value: [{ type: MappingType.ValueToText, options: Object.fromEntries(opportunityText.map(([k, text], index) => [k, { text, index }])) }] }],
+      'Est. savings / month': [unit('currencyUSD'), { id: 'decimals', value: 2 }],
+    },
+  );
+
+  const usageLog = fieldOverrides(
+    new Table()
+      .title('Usage Log')
+      .description('What did each individual request use and cost? The per-request log line from Loki (newest first, up to 1000 rows, paginated); sort by any column.')
+      .datasource(LOKI)
+      .withTarget(loki(USAGE_LOG_QUERY, { maxLines: 1000 }))
+      .transformations([
+        // Loki returns labels as one JSON field; turn them into columns, keep the seed-003 ones.
+        { id: 'extractFields', options: { source: 'labels', format: 'auto', replace: false, keepTime: false } },
+        keepFields(['event_time', 'project', 'model', 'input', 'output', 'total', 'cost']),
+        {
+          id: 'convertFieldType',
+          options: {
+            fields: {},
+            conversions: [
+              { targetField: 'event_time', destinationType: 'time' },
+              ...['input', 'output', 'total', 'cost'].map((f) => ({ targetField: f, destinationType: 'number' })),
+            ],
+          },
+        },
+        organize({ event_time: 'Date', project: 'Project', model: 'Model', input: 'Input Tokens', output: 'Output Tokens', total: 'Total Tokens', cost: 'Cost' }, []),
+      ])
+      .sortBy([new TableSortByFieldStateBuilder().displayName('Date').desc(true)])
+      .footer(new TableFooterOptionsBuilder().show(false).reducer([]).enablePagination(true)),
+    {
+      'Input Tokens': [unit('short')],
+      'Output Tokens': [unit('short')],
+      'Total Tokens': [unit('short')],
+      Cost: [unit('currencyUSD'), { id: 'decimals', value: 6 }],
+    },
+  );
+
+  return compose(
+    d,
+    UID.business,
+    [
+      [cell(dailyRevenue, 8, 5), cell(dailyCost, 8, 5), cell(margin, 8, 5)],
+      [cell(costByModel, 12, 10), cell(costTrend, 12, 10)],
+      [cell(xy, 12, 9), cell(top5, 12, 9)],
+      [cell(tips, 24, 9)],
+    ],
+    [
+      {
+        title: 'Usage breakdown',
+        rows: [[cell(modelDonut, 6, 9), cell(providerCostDonut, 6, 9), cell(byTeam, 6, 9), cell(byProject, 6, 9)]],
+      },
+      {
+        title: 'Budgets and savings',
+        rows: [[cell(budgetUsed, 6, 9), cell(budgetProjected, 6, 9), cell(savings, 12, 9)]],
+      },
+      { title: 'Per-request usage log', rows: [[cell(usageLog, 24, 12)]] },
+    ],
+  );
+}

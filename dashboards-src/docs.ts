@@ -1,0 +1,193 @@
+// docs/dashboards.md, rendered from the built dashboards so the panel reference (question, query,
+// recorded series) cannot drift from what Grafana shows. The prose around it lives here too.
+import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { catalog, TAGS, TIMEZONE, TITLE_PREFIX } from './defaults.js';
+import * as th from './thresholds.js';
+
+export interface BuiltDashboard {
+  folder: string;
+  path: string;
+  dashboard: Dashboard;
+}
+
+interface Query {
+  refId?: string;
+  expr: string;
+  legendFormat?: string;
+  instant?: boolean;
+  format?: string;
+  datasource?: { type?: string };
+}
+
+/** Recorded series a query reads: names with a colon (rule naming: level:metric:operations). */
+export function recordedSeries(expr: string): string[] {
+  return [...new Set([...expr.matchAll(/(?<![\w:"])([a-z_]*:[a-z0-9_:]*[a-z0-9_])/g)].map((m) => m[1]))].sort();
+}
+
+const PANEL_KIND: Record<string, string> = {
+  stat: 'stat',
+  gauge: 'gauge',
+  bargauge: 'bar gauge',
+  barchart: 'bar chart',
+  timeseries: 'time series',
+  table: 'table',
+  piechart: 'donut',
+  xychart: 'XY chart',
+  'status-history': 'status history',
+  logs: 'logs',
+  text: 'text',
+};
+
+function panelsOf(d: Dashboard): Array<{ panel: Panel; core: boolean; row?: string }> {
+  const out: Array<{ panel: Panel; core: boolean; row?: string }> = [];
+  let row: string | undefined;
+  const visit = (p: Panel | RowPanel) => {
+    if (p.type === 'row') {
+      row = (p as RowPanel).title;
+      (p as RowPanel).panels.forEach(visit);
+      return;
+    }
+    out.push({ panel: p as Panel, core: row === undefined, row });
+  };
+  (d.panels ?? []).forEach(visit);
+  return out;
+}
+
+function panelSection(p: Panel, row: string | undefined): string {
+  const targets = (p.targets ?? []) as unknown as Query[];
+  const rules = [...new Set(targets.flatMap((t) => recordedSeries(t.expr)))];
+  const source =
+    targets.length === 0
+      ? 'no query (generated from the catalog)'
+      : targets[0].datasource?.type === 'loki'
+        ? 'Loki: the per-request log line'
+        : rules.length
+          ? `recording rules: ${rules.map((r) => `\`${r}\``).join(', ')}${targets.some((t) => recordedSeries(t.expr).length === 0 || /\b(ai_[a-z_]+)\{/.test(t.expr)) ? ' (plus raw metrics)' : ''}`
+          : 'raw metrics';
+  const when = [p.timeFrom ? `relative time ${p.timeFrom}` : '', p.interval ? `min interval ${p.interval}` : ''].filter(Boolean).join(', ');
+  const lines = [
+    `#### ${p.title}${row ? ` _(row “${row}”)_` : ''}`,
+    '',
+    p.description ?? '',
+    '',
+    `*${PANEL_KIND[p.type] ?? p.type}* · reads ${source}${when ? ` · ${when}` : ''}`,
+    '',
+  ];
+  for (const t of targets) {
+    const how = [t.instant ? 'instant' : 'range', t.format === 'table' ? 'table' : '', t.legendFormat && t.legendFormat !== '__auto' ? `legend \`${t.legendFormat}\`` : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`${t.refId} (${how}):`, '', '```' + (t.datasource?.type === 'loki' ? 'logql' : 'promql'), t.expr, '```', '');
+  }
+  return lines.join('\n');
+}
+
+const g = catalog.slo.global;
+const pct = (r: number) => `${Number((r * 100).toFixed(3))}%`;
+
+const INTRO = `# Dashboards
+
+Six Grafana dashboards generated from TypeScript in \`dashboards-src/\` with
+@grafana/grafana-foundation-sdk: the six of seed 001 with their 48 panels (the *core* panels, at the
+top of each dashboard, no row header), plus what seeds 000 and 003 ask for that those lack, in
+titled rows below (the *extras*). \`npm run build:dashboards\` writes them to
+\`provisioning/dashboards/<folder>/<uid>.json\`, the provider to \`provisioning/dashboards/dashboards.yaml\`
+and the datasources to \`provisioning/datasources/datasources.yaml\`; this file is generated with them.
+Edit the TypeScript, rebuild, commit the output: Grafana is provisioned with \`allowUiUpdates: false\`.
+\`generateDashboards()\` returns the same files without writing (drift check, tests).
+
+Tests: \`test/dashboards/dashboards.test.ts\` (ajv against the SDK's JSON Schemas, counts, layout, ids,
+colours, thresholds, links, LogQL fields) and \`test/dashboards/prometheus.test.ts\` (every
+Prometheus query, expanded as Grafana would, parsed and run against a real Prometheus that scrapes
+the exporter and evaluates \`prometheus/rules/\`).
+
+## Conventions
+
+- **Titles, tags, links.** Titles start with “${TITLE_PREFIX.trim()}”; every dashboard is tagged ${TAGS.map((t) => `\`${t}\``).join(', ')}
+  and carries a “Tokenscope dashboards” dropdown (tag-based, keeps variables and time range).
+  Uids are fixed, readable strings (never derived from titles), so links and bookmarks survive renames.
+- **Variables.** \`datasource\` (Prometheus) and \`loki\` (Loki) datasource variables, defaulting to the
+  provisioned uids \`prometheus\` and \`loki\`; \`provider\`, \`model\`, \`team\`, \`feature\`: multi-value
+  with All (= \`.*\`), from \`label_values(ai_requests_total, …)\`, model/team/feature chained on provider.
+- **Recording rules first.** Panels read the recording rules of \`prometheus/rules/\` (docs/rules.md)
+  wherever one exists: the same numbers the alerts use, and cheap over 7- and 30-day ranges. Rules keep
+  provider and model (the 1-day token rules also feature), so **team and feature filter only the panels
+  computed from raw counters** (totals over the picked range, hourly bars, the Loki panels). Each panel
+  description names the recorded window it shows (5m, 1h, 1d, 30d); panels without a window follow the
+  time picker.
+- **Refresh.** Seed 001 gives a refresh rate per panel; Grafana refreshes a whole dashboard, so each
+  dashboard refreshes at the fastest rate its panels ask for (listed below). Panels whose seed window
+  differs from the dashboard's default time use a relative time (“Request Volume (24h)”, “Tokens/Sec
+  Trend (7d)”…); “1-hour granularity” panels have a 1h min interval.
+- **Time zone: ${TIMEZONE.toUpperCase()}.** The rules' period-to-date spend and the budgets use UTC calendar days and
+  months; “today” means the same day on every panel and for every viewer.
+- **Colours.** Every per-provider series (legend \`{{provider}}\`, or \`{{provider}}/{{model}}\` on
+  ranked model bars) has its catalog colour as a field override (\`byName\` on the slug, or an
+  anchored \`byRegexp\` \`<slug>([ /].*)?\`). Panels whose colour encodes a status (health tiles,
+  gauges, error-rate bars, breaker tiles, status histories) use thresholds instead.
+- **Thresholds** come from the catalog: availability green from ${pct(g.availability)}, red below ${pct(g.availability - (1 - g.availability))}
+  (target minus one more error budget); error ratio yellow from ${pct(g.error_rate)} (SLO error rate), red from
+  ${pct(th.modelErrorRatio)} (model_error_ratio); latency yellow from ${th.warningRatio * g.latency_p95_seconds}s (budget warning ratio × p95 target), red
+  from ${g.latency_p95_seconds}s; daily spend yellow from ${th.dailyBudget === undefined ? 'n/a' : `$${(th.warningRatio * th.dailyBudget).toFixed(2)}`}, red from ${th.dailyBudget === undefined ? 'n/a' : `$${th.dailyBudget.toFixed(2)}`} (monthly budget / 30); budgets
+  yellow from the warning ratio (${pct(th.warningRatio)}), red when spent; margin red below 0, green from the warning ratio
+  of the margin the markup implies. Providers whose own objective changes a threshold
+  (${th
+    .providerSloOverrides()
+    .filter((o) => o.slo.availability !== g.availability)
+    .map((o) => o.provider)
+    .join(', ')}) get their own colours in the per-provider availability grid. The health score
+  (\`provider:ai_health:score\`) is already relative to each provider's targets (100 = within all of
+  them), so one set of bands fits all: green from 90, red below 60.
+- **Units**: dollars \`currencyUSD\`, tokens and counts \`short\`, durations \`s\`, ratios \`percentunit\`,
+  request rates \`reqpm\`/\`reqps\`.
+- **Drill-down.** Provider tiles and bars open the comparison (or incident) dashboard with
+  \`var-provider=\${__field.labels.provider}\`; table cells use \`\${__value.raw}\`; links keep the
+  datasources and the time range.
+
+## Substitutions
+
+| seed 001 asks for | core Grafana has no… | used instead |
+| --- | --- | --- |
+| Cost by Model: treemap | treemap | ranked horizontal **bar gauge** per provider/model, coloured by provider |
+| Latency Distribution (providers): violin | violin plot | **bar chart** of p50/p95/p99 per provider (the spread a violin shows) |
+| Performance Heatmap: model × hour | categorical heatmap | **status history** (rows = models, columns = hours, colour = p95 vs SLO) |
+| Availability Heatmap: 24h × 17 providers | categorical heatmap | **status history** (rows = providers, hourly availability vs SLO) |
+| Alert List | alert-list panel in the SDK (no builder, no schema) for Prometheus-side rules | **table** of \`ALERTS\` (firing/pending alerts of the tokenscope rules), critical first |
+| Health Gauge Grid: 6-column grid of 17 | fixed column count | one **gauge** panel; Grafana lays the 17 gauges out in a grid |
+| Per-panel refresh rates | per-panel refresh | dashboard refresh = the fastest of its panels |
+| Cost Optimization Tips: auto-generated text | — | **text** generated from the catalog at build time, plus the data-driven “Savings Opportunities” table (recording rules) in the extras |
+
+The error tail seed 000/003 ask for is the incident dashboard's core “Recent Errors Table” (Loki);
+the raw tail is “Application Logs”.
+
+## Loki
+
+Stream labels are only \`app="tokenscope"\`, \`provider\` and \`status\`; everything else is extracted
+with \`| json <label>="<field>"\` from the \`${'llm_request'}\` line (exporter/src/log/request-log.ts), and
+the test rejects fields that line does not carry.
+`;
+
+export function renderDocs(built: BuiltDashboard[]): string {
+  const overview = [
+    '| dashboard | uid | folder | refresh | default time | core + extra panels |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...built.map(({ dashboard: d, folder }) => {
+      const ps = panelsOf(d);
+      return `| ${d.title!.replace(TITLE_PREFIX, '')} | \`${d.uid}\` | \`${folder}\` | ${d.refresh} | ${d.time?.from} → now | ${ps.filter((p) => p.core).length} + ${ps.filter((p) => !p.core).length} |`;
+    }),
+  ];
+  const sections = built.map(({ dashboard: d, path }) => {
+    const ps = panelsOf(d);
+    return [
+      `## ${d.title!.replace(TITLE_PREFIX, '')}`,
+      '',
+      `${d.description} File: \`${path}\`.`,
+      '',
+      '### Core panels (seed 001)',
+      '',
+      ...ps.filter((p) => p.core).map((p) => panelSection(p.panel, undefined)),
+      ...(ps.some((p) => !p.core) ? ['### Extra panels', '', ...ps.filter((p) => !p.core).map((p) => panelSection(p.panel, p.row))] : []),
+    ].join('\n');
+  });
+  return [INTRO, '## The dashboards', '', ...overview, '', ...sections].join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}

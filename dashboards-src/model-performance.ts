@@ -1,0 +1,254 @@
+// Dashboard 2 of seed 001: which models carry the traffic, which misbehave, how fast and how
+// expensive are they? Seed refresh rates run 30s-300s; the dashboard refreshes at the fastest (30s).
+import {
+  BarGaugeDisplayMode,
+  GraphDrawStyle,
+  GraphThresholdsStyleConfigBuilder,
+  GraphThresholdsStyleMode,
+  ReduceDataOptionsBuilder,
+  StackingConfigBuilder,
+  StackingMode,
+  TableSortByFieldStateBuilder,
+  VisibilityMode,
+  VizOrientation,
+} from '@grafana/grafana-foundation-sdk/common';
+import { FieldColorBuilder, FieldColorModeId, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as BarChart } from '@grafana/grafana-foundation-sdk/barchart';
+import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
+import { PanelBuilder as Gauge } from '@grafana/grafana-foundation-sdk/gauge';
+import { PanelBuilder as StatusHistory } from '@grafana/grafana-foundation-sdk/statushistory';
+import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
+import { baseDashboard, PROM, UID } from './defaults.js';
+import { cell, compose } from './layout.js';
+import { colourCell, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
+import {
+  BUCKET,
+  RANGE,
+  RF,
+  cost,
+  inputTokens,
+  latencyMean,
+  modelKey,
+  outputTokens,
+  requests,
+  rule,
+  successRatio,
+  topModels,
+  withinLatencySlo,
+} from './queries.js';
+import * as th from './thresholds.js';
+
+const byModel = 'provider, model';
+const xyBy = (name: string) => ({ matcher: { id: 'byName', options: name } });
+
+export function build(): Dashboard {
+  const d = baseDashboard({
+    uid: UID.models,
+    title: 'Model Performance Analytics',
+    description: 'Usage, errors, latency and cost per model (seed 001, dashboard 2; per-model table and latency trend from seed 000).',
+    tags: ['models'],
+    refresh: '30s',
+    from: 'now-7d',
+  });
+
+  const top5 = providerColors(
+    new BarGauge()
+      .title('Top 5 Models')
+      .description('Which models carry the most traffic? The five busiest models by requests over the selected range, coloured by provider.')
+      .datasource(PROM)
+      .unit('short')
+      .displayMode(BarGaugeDisplayMode.Gradient)
+      .orientation(VizOrientation.Horizontal)
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+      .withTarget(prom(`sort_desc(topk(5, ${requests(RANGE, byModel)}))`, { instant: true, legend: '{{provider}}/{{model}}' })),
+    'prefix',
+  );
+
+  // Same series and threshold as the TokenScopeModelErrorRatioHigh alert (5m window).
+  const errorRatio5m = `${rule('provider_model:ai_request_errors_per_requests:ratio_rate5m', RF.providerModel)} > ${th.modelErrorRatio}`;
+  const issues = fieldOverrides(
+    new Table()
+      .title('Models with Issues')
+      .description(`Which models fail too often right now? Models whose error ratio (any error type, recorded over 5m) exceeds the catalog's model_error_ratio (${th.modelErrorRatio * 100}%), worst first. Empty is good.`)
+      .datasource(PROM)
+      .withTarget(prom(`sort_desc(${errorRatio5m})`, { instant: true, table: true }))
+      .withTarget(prom(`60 * ${rule('provider_model:ai_requests:rate5m', RF.providerModel)} and on (provider, model) (${errorRatio5m})`, { instant: true, table: true }))
+      .transformations([merge, organize({ provider: 'Provider', model: 'Model', 'Value #A': 'Error rate', 'Value #B': 'Requests/min' })])
+      .sortBy([new TableSortByFieldStateBuilder().displayName('Error rate').desc(true)])
+      .noValue('No model above the error threshold'),
+    {
+      'Error rate': [unit('percentunit'), { id: 'thresholds', value: th.errorRatio().build() }, colourCell()],
+      'Requests/min': [unit('reqpm')],
+    },
+  );
+
+  const requests5m = rule('provider_model:ai_requests:rate5m', RF.providerModel);
+  const score = `100 * (1 - ${rule('provider_model:ai_request_errors_per_requests:ratio_rate5m', RF.providerModel)}) * (${withinLatencySlo()})`;
+  const healthGauge = new Gauge()
+    .title('Model Health Gauge')
+    .description("How healthy are the three busiest models right now? Score 0-100 = share of requests that succeeded × share that finished within the provider's p95 latency target (recorded over 5m); the three models with the most requests per second.")
+    .datasource(PROM)
+    .unit('none')
+    .decimals(1)
+    .min(0)
+    .max(100)
+    .thresholds(th.health())
+    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+    .withTarget(prom(`(${score}) and on (provider, model) topk(3, ${requests5m})`, { instant: true, legend: '{{provider}}/{{model}}' }));
+
+  const volume = new TimeSeries()
+    .title('Request Volume (7d)')
+    .description('How does traffic per model evolve over the week? Hourly request counts per model, stacked.')
+    .datasource(PROM)
+    .timeFrom('7d')
+    .interval('1h')
+    .unit('short')
+    .drawStyle(GraphDrawStyle.Bars)
+    .fillOpacity(80)
+    .stacking(new StackingConfigBuilder().mode(StackingMode.Normal))
+    .legend(legend({ table: true, right: true, calcs: ['sum'] }))
+    .tooltip(tooltip())
+    .withTarget(prom(requests(BUCKET, byModel), { legend: '{{provider}}/{{model}}' }));
+
+  const costPerModel = providerColors(
+    new BarGauge()
+      .title('Cost per Model')
+      .description('Which models cost the most? Spend per model over the selected range, most expensive first, coloured by provider.')
+      .datasource(PROM)
+      .unit('currencyUSD')
+      .decimals(2)
+      .displayMode(BarGaugeDisplayMode.Gradient)
+      .orientation(VizOrientation.Horizontal)
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+      .withTarget(prom(`sort_desc(${cost(RANGE, byModel)})`, { instant: true, legend: '{{provider}}/{{model}}' })),
+    'prefix',
+  );
+
+  const latencyDist = new BarChart()
+    .title('Latency Distribution')
+    .description('How is latency spread for the ten busiest models? Recorded p50, p95 and p99 over the last 5 minutes; the dashed line marks the global p95 SLO target.')
+    .datasource(PROM)
+    .unit('s')
+    .orientation(VizOrientation.Horizontal)
+    .xField('Model')
+    .showValue(VisibilityMode.Never)
+    .thresholds(th.latency())
+    .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
+    .legend(legend())
+    .tooltip(tooltip())
+    .targets(
+      ['0.5', '0.95', '0.99'].map((q) =>
+        prom(
+          modelKey(
+            // max by drops the quantile label, so the three queries merge into one row per model.
+            `max by (provider, model) (${rule('provider_model_quantile:ai_request_duration_seconds:histogram_quantile_rate5m', `${RF.providerModel}, quantile="${q}"`)}) and on (provider, model) topk(10, ${requests5m})`,
+          ),
+          { instant: true, table: true },
+        ),
+      ),
+    )
+    .transformations([
+      merge,
+      organize({ series: 'Model', 'Value #A': 'p50', 'Value #B': 'p95', 'Value #C': 'p99' }, ['Time', '__name__', 'provider', 'model']),
+    ]);
+
+  const xy = fieldOverrides(
+    new XYChart()
+      .title('Success Rate vs Usage')
+      .description('Do the busiest models also succeed most? One bubble per model: requests (x) against success ratio (y), bubble size = cost over the selected range.')
+      .datasource(PROM)
+      .mapping(SeriesMapping.Manual)
+      .series([new XYSeriesConfigBuilder().x(xyBy('Requests')).y(xyBy('Success rate')).size(xyBy('Cost'))])
+      .pointSize({ min: 5, max: 40 })
+      .legend(legend({ hidden: true }))
+      .tooltip(tooltip())
+      .targets([
+        prom(modelKey(requests(RANGE, byModel)), { instant: true, table: true }),
+        prom(modelKey(successRatio(RANGE, byModel)), { instant: true, table: true }),
+        prom(modelKey(cost(RANGE, byModel)), { instant: true, table: true }),
+      ])
+      .transformations([merge, organize({ series: 'Model', 'Value #A': 'Requests', 'Value #B': 'Success rate', 'Value #C': 'Cost' }, ['Time', '__name__', 'provider', 'model'])]),
+    { Requests: [unit('short')], 'Success rate': [unit('percentunit')], Cost: [unit('currencyUSD')] },
+  );
+
+  const heatmap = new StatusHistory()
+    .title('Performance Heatmap')
+    .description('When and where was latency bad? Hourly p95 latency per model (from the recorded 1h bucket rates; the ten busiest models over the range) as a model × hour grid, coloured against the latency SLO.')
+    .datasource(PROM)
+    .interval('1h')
+    .unit('s')
+    .thresholds(th.latency())
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+    .showValue(VisibilityMode.Never)
+    .rowHeight(0.9)
+    .legend(legend({ hidden: true }))
+    .tooltip(tooltip())
+    .withTarget(
+      prom(topModels(`histogram_quantile(0.95, ${rule('provider_model_le:ai_request_duration_seconds_bucket:rate1h', RF.providerModel)})`, 10, RANGE), {
+        legend: '{{provider}}/{{model}}',
+      }),
+    );
+
+  // Extras from seed 000: the per-model table and the latency trend.
+  const table = fieldOverrides(
+    new Table()
+      .title('Per-model Usage')
+      .description('What did each model do over the selected range? Calls, input/output tokens, cost and mean latency per model; click a column header to sort, a provider to compare it.')
+      .datasource(PROM)
+      .targets([
+        prom(requests(RANGE, byModel), { instant: true, table: true }),
+        prom(inputTokens(RANGE, byModel), { instant: true, table: true }),
+        prom(outputTokens(RANGE, byModel), { instant: true, table: true }),
+        prom(cost(RANGE, byModel), { instant: true, table: true }),
+        prom(latencyMean(RANGE, byModel), { instant: true, table: true }),
+      ])
+      .transformations([
+        merge,
+        organize({
+          model: 'Model',
+          provider: 'Provider',
+          'Value #A': 'Calls',
+          'Value #B': 'Input Tokens',
+          'Value #C': 'Output Tokens',
+          'Value #D': 'Cost',
+          'Value #E': 'Avg Latency',
+        }),
+      ])
+      .sortBy([new TableSortByFieldStateBuilder().displayName('Cost').desc(true)]),
+    {
+      Provider: [{ id: 'links', value: [drillDown('Compare ${__value.raw}', UID.providers, ['var-provider=${__value.raw}']).build()] }],
+      Calls: [unit('short')],
+      'Input Tokens': [unit('short')],
+      'Output Tokens': [unit('short')],
+      Cost: [unit('currencyUSD'), { id: 'decimals', value: 2 }],
+      'Avg Latency': [unit('s')],
+    },
+  );
+
+  const latencyTrend = providerColors(
+    new TimeSeries()
+      .title('Latency Trend')
+      .description('Is latency getting worse? Recorded p95 latency per provider (5m windows) over time; the dashed line is the global p95 SLO target.')
+      .datasource(PROM)
+      .unit('s')
+      .thresholds(th.latency())
+      .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
+      .legend(legend({ table: true, right: true, calcs: ['mean', 'max'] }))
+      .tooltip(tooltip())
+      .withTarget(prom(rule('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate5m', `${RF.provider}, quantile="0.95"`), { legend: '{{provider}}' })),
+  );
+
+  return compose(
+    d,
+    UID.models,
+    [
+      [cell(top5, 8, 8), cell(issues, 8, 8), cell(healthGauge, 8, 8)],
+      [cell(volume, 12, 9), cell(costPerModel, 12, 9)],
+      [cell(latencyDist, 12, 10), cell(xy, 12, 10)],
+      [cell(heatmap, 24, 9)],
+    ],
+    [{ title: 'Per-model detail', rows: [[cell(table, 24, 10)], [cell(latencyTrend, 24, 8)]] }],
+  );
+}

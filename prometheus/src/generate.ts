@@ -1,0 +1,60 @@
+// `npm run build:rules`: catalog/tokenscope.yaml → prometheus/rules/*.yml and the rule list in
+// docs/rules.md.
+//   tsx prometheus/src/generate.ts                       rules and docs into the repository
+//   tsx prometheus/src/generate.ts --out DIR [--max-for 2s] [--catalog FILE]
+//                                                        rule files only, into DIR (tests, variants)
+// --max-for caps every alert's `for:` so an integration test sees alerts fire in seconds; the
+// committed files always carry production durations.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import type { GenerateOptions } from './config.js';
+import { withRuleList } from './docs.js';
+import { renderRuleFiles, ruleFiles } from './mixin.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Repository-relative outputs. */
+export const RULES_DIR = 'prometheus/rules';
+export const RULES_DOC = 'docs/rules.md';
+
+/**
+ * Writes every rule file into `outDir` and removes .yml files no longer produced (a renamed
+ * concern must not leave its old file behind for Prometheus to load). Returns the file names.
+ */
+export function writeRuleFiles(outDir: string, catalog: Catalog, opts: GenerateOptions = {}): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const files = renderRuleFiles(catalog, opts);
+  for (const [name, text] of files) writeFileSync(join(outDir, name), text);
+  for (const name of readdirSync(outDir)) {
+    if (name.endsWith('.yml') && !files.has(name)) rmSync(join(outDir, name));
+  }
+  return [...files.keys()];
+}
+
+/**
+ * Everything `build:rules` owns, written under `outRoot` (the repository, or a temporary copy for
+ * the drift check). The docs' hand-written parts are read from `repoRoot`.
+ */
+export function writeRuleArtifacts(outRoot: string, repoRoot: string = REPO_ROOT, catalog: Catalog = loadCatalog()): string[] {
+  const names = writeRuleFiles(join(outRoot, RULES_DIR), catalog);
+  const docPath = join(repoRoot, RULES_DOC);
+  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Prometheus rules\n';
+  mkdirSync(dirname(join(outRoot, RULES_DOC)), { recursive: true });
+  writeFileSync(join(outRoot, RULES_DOC), withRuleList(doc, ruleFiles(catalog)));
+  return [...names.map((n) => `${RULES_DIR}/${n}`), RULES_DOC];
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, catalog: { type: 'string' }, 'max-for': { type: 'string' } },
+  });
+  const catalog = loadCatalog(values.catalog);
+  if (values.out === undefined && values['max-for'] !== undefined) throw new Error('--max-for needs --out: test variants never go into the repository');
+  const written = values.out === undefined ? writeRuleArtifacts(REPO_ROOT, REPO_ROOT, catalog) : writeRuleFiles(values.out, catalog, { maxFor: values['max-for'] });
+  process.stderr.write(`wrote ${written.length} files${values.out ? ` to ${values.out}` : ''}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

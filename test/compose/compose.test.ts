@@ -1,0 +1,182 @@
+// docker-compose.yml, checked statically (there is no Docker engine here, and no `docker compose`):
+// every bind-mounted path exists, every image has an exact tag, every URL in the configs and the
+// Grafana provisioning names a compose service on the port it listens on, every path a config
+// names inside a container is mounted, and secrets have no defaults.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, relative } from 'node:path';
+import fg from 'fast-glob';
+import { load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/processes.js';
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  secrets?: string[];
+  healthcheck?: { test: string[] };
+  profiles?: string[];
+}
+interface Compose {
+  services: Record<string, Service>;
+  secrets: Record<string, { file: string }>;
+  volumes: Record<string, unknown>;
+}
+
+const text = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+const compose = load(text) as Compose;
+const services = compose.services;
+
+/** Compose interpolation as `docker compose config` does it, for ${VAR:-default}; ${VAR:?err} stays required. */
+function interpolate(s: string, env: Record<string, string> = {}): string {
+  return s.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+    if (env[name] !== undefined) return env[name];
+    if (op === '-') return arg ?? '';
+    if (op === '?') throw new Error(`required variable ${name}: ${arg}`);
+    return '';
+  });
+}
+
+/** host:container bind mounts of a service (named volumes excluded). */
+function binds(svc: Service): Array<{ host: string; target: string }> {
+  return (svc.volumes ?? [])
+    .map((v) => v.split(':'))
+    .filter(([src]) => src.startsWith('./') || src.startsWith('/'))
+    .map(([src, target]) => ({ host: join(REPO_ROOT, src), target }));
+}
+
+/** The host path behind a path inside a service's container, or undefined if nothing mounts it. */
+function hostPath(svc: Service, containerPath: string): string | undefined {
+  for (const b of binds(svc)) {
+    if (containerPath === b.target) return b.host;
+    if (containerPath.startsWith(`${b.target}/`)) return join(b.host, posix.relative(b.target, containerPath));
+  }
+  return undefined;
+}
+
+/** The port a service listens on inside the network: the container side of its port mapping. */
+function containerPorts(svc: Service): string[] {
+  return (svc.ports ?? []).map((p) => interpolate(p).split(':').at(-1)!);
+}
+
+describe('docker-compose.yml', () => {
+  it('bind-mounts only paths that exist in the repository', () => {
+    const all = Object.entries(services).flatMap(([name, s]) => binds(s).map((b) => ({ name, ...b })));
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    for (const b of all) expect(existsSync(b.host), `${b.name}: ${relative(REPO_ROOT, b.host)}`).toBe(true);
+    expect(existsSync(join(REPO_ROOT, services.exporter.build!.context, services.exporter.build!.dockerfile))).toBe(true);
+  });
+
+  it('pins every image to an exact tag (no latest, no floating major), the Dockerfile base too', () => {
+    const images = Object.values(services).map((s) => s.image);
+    for (const image of images) {
+      expect(image, 'every service names its image').toBeDefined();
+      const m = /^([\w./-]+):([\w.-]+)$/.exec(image!);
+      expect(m, `${image} has a tag`).not.toBeNull();
+      expect(m![2]).not.toBe('latest');
+      expect(m![2], `${image}: an exact version`).toMatch(/\d+\.\d+\.\d+/);
+    }
+    const from = readFileSync(join(REPO_ROOT, 'exporter/Dockerfile'), 'utf8').match(/^FROM\s+(\S+)/gm)!;
+    for (const f of from) expect(f).toMatch(/^FROM [\w./-]+:\d+\.\d+\.\d+[\w.-]*$/);
+  });
+
+  it('gives every long-running service a healthcheck and named volumes for its data', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (name === 'demo') continue; // a client: nothing to probe
+      expect(s.healthcheck?.test, name).toBeDefined();
+    }
+    const used = Object.values(services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]).filter((v) => !v.startsWith('.') && !v.startsWith('/')));
+    expect(used.sort()).toEqual(Object.keys(compose.volumes).sort());
+  });
+
+  it('runs the demo generator only under the demo profile', () => {
+    expect(services.demo.profiles).toEqual(['demo']);
+    for (const [name, s] of Object.entries(services)) if (name !== 'demo') expect(s.profiles, name).toBeUndefined();
+  });
+
+  it('takes secrets from the environment or files, never defaults', () => {
+    expect(services.grafana.environment!.GF_SECURITY_ADMIN_PASSWORD).toBe('${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD}');
+    expect(() => interpolate(services.grafana.environment!.GF_SECURITY_ADMIN_PASSWORD)).toThrow(/GRAFANA_ADMIN_PASSWORD/);
+    for (const [name, s] of Object.entries(compose.secrets)) {
+      expect(s.file, name).toMatch(/^\$\{TOKENSCOPE_SECRETS_DIR:\?[^}]+\}\/\w+$/);
+      expect(s.file.endsWith(`/${name}`)).toBe(true);
+    }
+    // Each /run/secrets/<name> a config reads is a secret given to that service.
+    const amSecrets = [...readFileSync(join(REPO_ROOT, 'alertmanager/alertmanager.yml'), 'utf8').matchAll(/\/run\/secrets\/(\w+)/g)].map((m) => m[1]);
+    expect(new Set(amSecrets)).toEqual(new Set(services.alertmanager.secrets));
+    const exporterSecrets = (services.exporter.command as string[]).join(' ').match(/\/run\/secrets\/\w+/g)!.map((s) => s.slice('/run/secrets/'.length));
+    expect(new Set(exporterSecrets)).toEqual(new Set(services.exporter.secrets));
+  });
+
+  it('scripts/compose-secrets.sh creates exactly the secret files compose mounts', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'tokenscope-secrets-')), 'secrets');
+    execFileSync('bash', [join(REPO_ROOT, 'scripts/compose-secrets.sh')], { env: { ...process.env, TOKENSCOPE_SECRETS_DIR: dir, SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X' }, stdio: 'pipe' });
+    expect(readdirSync(dir).sort()).toEqual(Object.keys(compose.secrets).sort());
+    for (const f of readdirSync(dir)) {
+      expect(statSync(join(dir, f)).size, f).toBeGreaterThan(8);
+      const secretPath = interpolate(compose.secrets[f].file, { TOKENSCOPE_SECRETS_DIR: dir });
+      expect(existsSync(secretPath)).toBe(true);
+    }
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(dir, 'slack_webhook_url'), 'utf8').trim()).toBe('https://hooks.slack.com/services/T/B/X');
+  });
+
+  it('mounts every path the configs name inside a container', () => {
+    const prom = load(readFileSync(join(REPO_ROOT, 'prometheus/prometheus.yml'), 'utf8')) as { rule_files: string[] };
+    for (const f of prom.rule_files) {
+      const host = hostPath(services.prometheus, posix.resolve('/etc/prometheus', f));
+      expect(host, `prometheus rule_files ${f}`).toBeDefined();
+      expect(fg.sync(host!).length, `${f} matches generated rule files`).toBeGreaterThan(0);
+    }
+    const providers = load(readFileSync(join(REPO_ROOT, 'provisioning/dashboards/dashboards.yaml'), 'utf8')) as { providers: Array<{ options: { path: string } }> };
+    for (const p of providers.providers) {
+      const host = hostPath(services.grafana, p.options.path);
+      expect(host && fg.sync(`${host}/**/*.json`).length, p.options.path).toBeGreaterThan(0);
+    }
+    expect(existsSync(hostPath(services.grafana, services.grafana.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH)!)).toBe(true);
+    const am = load(readFileSync(join(REPO_ROOT, 'alertmanager/alertmanager.yml'), 'utf8')) as { templates: string[] };
+    for (const t of am.templates) expect(fg.sync(hostPath(services.alertmanager, posix.resolve('/etc/alertmanager', t))!).length, t).toBeGreaterThan(0);
+    const cmd = (s: Service) => (Array.isArray(s.command) ? s.command : [s.command ?? '']).join(' ');
+    expect(hostPath(services.alertmanager, cmd(services.alertmanager).match(/--config\.file=(\S+)/)![1])).toBe(join(REPO_ROOT, 'alertmanager/alertmanager.yml'));
+    expect(hostPath(services.prometheus, cmd(services.prometheus).match(/--config\.file=(\S+)/)![1])).toBe(join(REPO_ROOT, 'prometheus/prometheus.yml'));
+    expect(hostPath(services.loki, cmd(services.loki).match(/-config\.file=(\S+)/)![1])).toBe(join(REPO_ROOT, 'loki/loki-config.yaml'));
+  });
+
+  it('every URL in the provisioning and configs names a compose service on its port', () => {
+    // `owner`: the service whose container reads the URL (its localhost is itself).
+    const urls: Array<{ where: string; url: string; owner: string }> = [];
+    const collect = (where: string, owner: string, s: string) => {
+      for (const m of s.matchAll(/\bhttps?:\/\/[^\s'"`,)}\]]+/g)) urls.push({ where, url: m[0], owner });
+    };
+    for (const f of fg.sync('provisioning/**/*.{yaml,yml}', { cwd: REPO_ROOT })) collect(f, 'grafana', readFileSync(join(REPO_ROOT, f), 'utf8'));
+    collect('loki/loki-config.yaml', 'loki', readFileSync(join(REPO_ROOT, 'loki/loki-config.yaml'), 'utf8'));
+    for (const [name, s] of Object.entries(services)) {
+      collect(`${name}.environment`, name, Object.values(s.environment ?? {}).join(' '));
+      // Only in-network URLs: external URLs (what a browser opens) are flags named *external-url.
+      collect(`${name}.command`, name, (Array.isArray(s.command) ? s.command : [s.command ?? '']).filter((c) => !/external-url/.test(c)).join(' '));
+    }
+    // Prometheus scrape and alerting targets are host:port without a scheme.
+    const prom = load(readFileSync(join(REPO_ROOT, 'prometheus/prometheus.yml'), 'utf8')) as Record<string, any>;
+    const targets = (node: unknown): string[] =>
+      Array.isArray(node) ? node.flatMap(targets) : node && typeof node === 'object' ? Object.entries(node).flatMap(([k, v]) => (k === 'targets' ? (v as string[]) : targets(v))) : [];
+    for (const t of targets(prom.scrape_configs)) urls.push({ where: 'prometheus.yml scrape', url: `http://${t}`, owner: 'prometheus' });
+    for (const t of targets(prom.alerting)) urls.push({ where: 'prometheus.yml alerting', url: `http://${t}`, owner: 'prometheus' });
+
+    expect(urls.length).toBeGreaterThan(4);
+    for (const { where, url, owner } of urls) {
+      const u = new URL(url);
+      const host = ['localhost', '127.0.0.1'].includes(u.hostname) ? owner : u.hostname;
+      expect(Object.keys(services), `${where}: ${url} names a compose service`).toContain(host);
+      const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+      expect(containerPorts(services[host]), `${where}: ${url} uses ${host}'s port`).toContain(port);
+    }
+    // The core wiring is among them.
+    const names = new Set(urls.map((x) => new URL(x.url).host));
+    for (const h of ['prometheus:9090', 'loki:3100', 'exporter:9477', 'alertmanager:9093']) expect(names, h).toContain(h);
+  });
+});

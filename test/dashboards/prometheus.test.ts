@@ -1,0 +1,185 @@
+// Every Prometheus query of every generated panel, expanded as Grafana would, parsed with
+// @prometheus-io/lezer-promql and run against a real Prometheus (2.42) that scrapes the real
+// exporter every second and evaluates the rule files from prometheus/rules/. The exporter tails a
+// JSONL file the test keeps appending to, so rates and recorded windows have moving data.
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parser as promqlParser } from '@prometheus-io/lezer-promql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalog, UID } from '../../dashboards-src/defaults.js';
+import { parseExposition, sum } from '../support/exposition.js';
+import { freePort, waitFor } from '../support/ports.js';
+import { CLI, startProcess, type Proc } from '../support/processes.js';
+import { Prometheus } from '../support/prometheus.js';
+import { expand, panelContext, varValue } from './support/expand.js';
+import { writeFastRules } from './support/rules.js';
+import { FLAKY, Scenario } from './support/scenario.js';
+import { dashboards, key, panels, type PanelInfo, type Target } from './support/walk.js';
+
+/**
+ * Queries that may legitimately return nothing, with the reason. Everything else must return at
+ * least one finite value with every variable on All.
+ */
+const MAY_BE_EMPTY: Record<string, string> = {};
+
+const SCRAPE_SECONDS = 1;
+
+const promPanels = dashboards()
+  .flatMap((g) => panels(g.json))
+  .filter((p) => p.panel.datasource?.type === 'prometheus');
+
+interface Run {
+  p: PanelInfo;
+  t: Target;
+  expr: string;
+}
+
+function runs(vars: Record<string, string>): Run[] {
+  return promPanels.flatMap((p) => p.targets.map((t) => ({ p, t, expr: expand(t.expr, panelContext(p.dashboard, p.panel, vars, SCRAPE_SECONDS)) })));
+}
+
+const runKey = (r: Run) => `${key(r.p)} / ${r.t.refId}`;
+
+interface Result {
+  error?: string;
+  finite: number;
+  /** The last finite value, for DASHBOARD_QUERY_REPORT=1 (a quick plausibility read). */
+  last?: number;
+}
+
+/** Runs a query as the panel would: instant for instant/table queries, a short range otherwise. */
+async function execute(url: string, r: Run): Promise<Result> {
+  const now = Math.floor(Date.now() / 1000);
+  const params = new URLSearchParams({ query: r.expr });
+  let path = '/api/v1/query';
+  if (r.t.instant) params.set('time', String(now));
+  else {
+    path = '/api/v1/query_range';
+    params.set('start', String(now - 60));
+    params.set('end', String(now));
+    params.set('step', '5');
+  }
+  const res = await fetch(url + path, { method: 'POST', body: params });
+  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: Array<{ value?: [number, string]; values?: Array<[number, string]> }> } };
+  if (body.status !== 'success') return { error: body.error ?? `HTTP ${res.status}`, finite: 0 };
+  const values = body.data!.result.flatMap((s) => (s.values ?? (s.value ? [s.value] : [])).map((v) => Number(v[1])));
+  const finite = values.filter(Number.isFinite);
+  return { finite: finite.length, last: finite.at(-1) };
+}
+
+async function executeAll(url: string, list: Run[], parallel = 8): Promise<Map<Run, Result>> {
+  const out = new Map<Run, Result>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < list.length) {
+        const r = list[next++];
+        out.set(r, await execute(url, r));
+      }
+    }),
+  );
+  return out;
+}
+
+function parseErrors(expr: string): string[] {
+  const out: string[] = [];
+  promqlParser.parse(expr).iterate({ enter: (n) => void (n.type.isError && out.push(`syntax error at ${n.from}: ${expr.slice(n.from, n.from + 40)}`)) });
+  return out;
+}
+
+describe('panel queries on a real Prometheus fed by the exporter', () => {
+  const scenario = new Scenario(catalog);
+  let dir: string;
+  let exporter: Proc;
+  let prom: Prometheus;
+  let feeder: NodeJS.Timeout | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tokenscope-dashboards-'));
+    const log = join(dir, 'traffic.jsonl');
+    const first = [...scenario.breakerLines(), ...scenario.batch(), ...scenario.batch()];
+    writeFileSync(log, first.join('\n') + '\n');
+    const port = await freePort();
+    exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--no-request-log']);
+    await waitFor('exporter ingested the first lines', async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+      return sum(parseExposition(await r.text()), 'ai_exporter_lines_total', { source: 'file' }) >= first.length;
+    }, 60_000);
+
+    const rules = writeFastRules(join(dir, 'rules'));
+    prom = await Prometheus.start(`
+global: { scrape_interval: ${SCRAPE_SECONDS}s, evaluation_interval: ${SCRAPE_SECONDS}s }
+rule_files: ${JSON.stringify(rules)}
+scrape_configs:
+  - job_name: tokenscope
+    static_configs: [{ targets: ['127.0.0.1:${port}'] }]
+`);
+    // Keep traffic flowing: each batch is one request per provider/model, errors included.
+    feeder = setInterval(() => appendFileSync(log, scenario.batch().join('\n') + '\n'), 250);
+    await waitFor('first scrape', async () => (await prom.query('up{job="tokenscope"} == 1')).length === 1, 30_000, 250);
+    // Enough scrapes that 5m/1h windows hold several moving samples, rules have run on them, and
+    // the alerts (for: cut to 1s) fire.
+    await waitFor(
+      'recorded health for every provider and a firing alert',
+      async () =>
+        (await prom.query('provider:ai_health:score')).length === catalog.providers.length &&
+        (await prom.query(`ALERTS{alertstate="firing", alertname="TokenScopeModelErrorRatioHigh", model="${FLAKY.model}"}`)).length > 0,
+      60_000,
+      500,
+    );
+    await new Promise((r) => setTimeout(r, 4_000));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (feeder) clearInterval(feeder);
+    await prom?.stop();
+    await exporter?.stop();
+  });
+
+  it('the scenario covers every catalog provider', async () => {
+    const seen = (await prom.query('sum by (provider) (ai_requests_total)')).map((s) => s.metric.provider);
+    expect(seen.sort()).toEqual(catalog.providers.map((p) => p.slug).sort());
+    expect(scenario.providers().sort()).toEqual(catalog.providers.map((p) => p.slug).sort());
+    expect(await prom.value('sum(ai_unpriced_requests_total)')).toBeGreaterThan(0);
+    expect(await prom.value('max(ai_circuit_breaker_state{provider="groq"})')).toBe(2);
+  });
+
+  it('every query (variables on All) parses, runs and returns data', async () => {
+    const list = runs({ provider: varValue('All'), model: varValue('All'), team: varValue('All'), feature: varValue('All') });
+    expect(list.length).toBeGreaterThan(100);
+    const parse = list.flatMap((r) => parseErrors(r.expr).map((e) => `${runKey(r)}: ${e}`));
+    expect(parse).toEqual([]);
+    const results = await executeAll(prom.url, list);
+    const failures: string[] = [];
+    const empty: string[] = [];
+    for (const [r, res] of results) {
+      if (res.error) failures.push(`${runKey(r)}: ${res.error}\n    ${r.expr}`);
+      else if (res.finite === 0 && !(runKey(r) in MAY_BE_EMPTY)) empty.push(`${runKey(r)}\n    ${r.expr}`);
+    }
+    if (process.env.DASHBOARD_QUERY_REPORT) for (const [r, res] of results) console.log(`${res.finite}\t${res.last}\t${runKey(r)}`);
+    expect(failures).toEqual([]);
+    expect(empty).toEqual([]);
+    // The allow-list names real queries, so it cannot go stale silently.
+    for (const k of Object.keys(MAY_BE_EMPTY)) expect(list.map(runKey)).toContain(k);
+  });
+
+  it('every query runs with multi-value selections', async () => {
+    const list = runs({
+      provider: varValue(['openai', FLAKY.provider]),
+      model: varValue(['gpt-4o', FLAKY.model]),
+      team: varValue(['platform', 'search']),
+      feature: varValue(['chat', 'search']),
+    });
+    const results = await executeAll(prom.url, list);
+    const failures = [...results].filter(([, res]) => res.error).map(([r, res]) => `${runKey(r)}: ${res.error}\n    ${r.expr}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('the per-provider panels see every catalog provider', async () => {
+    const grid = promPanels.find((p) => p.dashboard.uid === UID.executive && p.panel.title === 'Provider Health Grid')!;
+    const [r] = runs({ provider: '.*', model: '.*', team: '.*', feature: '.*' }).filter((x) => x.p === grid);
+    const result = await prom.query(r.expr);
+    expect(result.map((s) => s.metric.provider).sort()).toEqual(catalog.providers.map((p) => p.slug).sort());
+  });
+});

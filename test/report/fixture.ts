@@ -1,0 +1,98 @@
+// The known log file every report/export/API test reads back: 8 days of synthetic traffic
+// (2026-10-26 00:00Z, a Monday, to 2026-11-03 00:00Z: one whole ISO week, a month boundary) plus
+// two injected incidents on 2026-11-02 for the anomaly section, backfilled with `tokenscope
+// backfill --step 300` into TSDB blocks and opened by a real Prometheus.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { expectedCost } from '../support/expected-cost.js';
+import { CLI } from '../support/processes.js';
+import { Prometheus } from '../support/prometheus.js';
+import { makeTruths, MIX, render, type Shape, type Truth } from '../support/traffic.js';
+
+export const START = Date.UTC(2026, 9, 26);
+export const END = Date.UTC(2026, 10, 3);
+export const INCIDENT_DAY = Date.UTC(2026, 10, 2);
+export const STEP_SECONDS = 300;
+
+/** 400 long-prompt gpt-4o calls (a cost and volume spike) and 60 failed haiku calls (an error spike). */
+function incidents(): Truth[] {
+  const out: Truth[] = [];
+  const base = { feature: 'chat', team: 'search', project: 'web', cacheRead: 0, cacheWrite: 0, reasoning: 0, latencyMs: 1500 };
+  for (let i = 0; i < 400; i++) {
+    out.push({ ...base, timestampMs: INCIDENT_DAY + 3_600_000 + i * 60_000, provider: 'openai', model: 'gpt-4o', requestId: `spike-${i}`, input: 60_000, output: 2_000, status: 'success', statusCode: 200 });
+  }
+  for (let i = 0; i < 60; i++) {
+    out.push({ ...base, timestampMs: INCIDENT_DAY + 7_200_000 + i * 90_000, provider: 'anthropic', model: 'claude-3-5-haiku-20241022', requestId: `fail-${i}`, input: 0, output: 0, status: 'error', statusCode: 529 });
+  }
+  return out;
+}
+
+/**
+ * The model's log shapes in turn, but never OpenTelemetry spans: those carry no feature or team,
+ * and the tests group by both.
+ */
+function shapeOf(t: Truth, i: number): Shape {
+  const shapes = MIX.find((m) => m.provider === t.provider && m.model === t.model)!.shapes.filter((s) => s !== 'otel');
+  return shapes[i % shapes.length];
+}
+
+export interface Fixture {
+  catalog: Catalog;
+  truths: Truth[];
+  logFile: string;
+  prom: Prometheus;
+}
+
+/** Backfills the log and starts Prometheus on the blocks, with `ruleFile` (YAML text) if given. */
+export async function startFixture(opts: { ruleFile?: string } = {}): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenscope-report-'));
+  const truths = [...makeTruths(6000, { seed: 7, startMs: START, spanMs: END - START, errorRate: 0.05 }), ...incidents()].sort((a, b) => a.timestampMs - b.timestampMs);
+  const logFile = join(dir, 'requests.jsonl');
+  writeFileSync(logFile, truths.map((t, i) => render(t, shapeOf(t, i))).join('\n') + '\n');
+  const out = join(dir, 'tsdb');
+  const res = spawnSync(process.execPath, [CLI, 'backfill', logFile, '--out', out, '--step', String(STEP_SECONDS)], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`backfill failed: ${res.stderr}`);
+  let config = 'global: { scrape_interval: 15s, evaluation_interval: 1s }\n';
+  if (opts.ruleFile) {
+    writeFileSync(join(dir, 'rules.yml'), opts.ruleFile);
+    config += `rule_files: [${JSON.stringify(join(dir, 'rules.yml'))}]\n`;
+  }
+  const prom = await Prometheus.start(config, { storage: out });
+  return { catalog: loadCatalog(), truths, logFile, prom };
+}
+
+export interface Expected {
+  requests: number;
+  errors: number;
+  input: number;
+  output: number;
+  cached: number;
+  cost: number;
+}
+
+/** Totals straight from the log's truths over [fromMs, toMs), grouped by `key`. */
+export function expected(f: Fixture, fromMs: number, toMs: number, key: (t: Truth) => string = () => 'total'): Map<string, Expected> {
+  const out = new Map<string, Expected>();
+  for (const t of f.truths) {
+    if (t.timestampMs < fromMs || t.timestampMs >= toMs) continue;
+    const k = key(t);
+    const e = out.get(k) ?? { requests: 0, errors: 0, input: 0, output: 0, cached: 0, cost: 0 };
+    e.requests++;
+    if (t.status === 'error') e.errors++;
+    e.input += t.input;
+    e.output += t.output;
+    e.cached += t.cacheRead;
+    e.cost += expectedCost(f.catalog, t);
+    out.set(k, e);
+  }
+  return out;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import protojson from 'protobufjs/ext/protojson.js';
+import { root } from './exporter/src/otlp/schema.js';
+const body = readFileSync('/tmp/pt/json.bin');
+const T = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+let t0 = performance.now();
+for (let i = 0; i < 20; i++) JSON.parse(body.toString('utf8'));
+console.log('parse', (performance.now() - t0) / 20);
+const j = JSON.parse(body.toString('utf8'));
+t0 = performance.now();
+for (let i = 0; i < 20; i++) protojson.fromJson(T, j, { ignoreUnknownFields: true });
+console.log('fromJson', (performance.now() - t0) / 20);
+t0 = performance.now();
+for (let i = 0; i < 20; i++) T.fromObject(j);
+console.log('fromObject', (performance.now() - t0) / 20);
