@@ -22,7 +22,7 @@ import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
 import { baseDashboard, LOKI, PROM, UID } from './defaults.js';
 import { costTips } from './cost-tips.js';
 import { cell, compose } from './layout.js';
-import { donut, fieldOverrides, keepFields, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
+import { byName, donut, fieldOverrides, keepFields, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
 import { RANGE, RF, cost, modelKey, revenue, rule, tokens } from './queries.js';
 import { dailyCostStat } from './executive-overview.js';
 import * as th from './thresholds.js';
@@ -122,8 +122,8 @@ export function build(): Dashboard {
       .mapping(SeriesMapping.Manual)
       .series([
         new XYSeriesConfigBuilder()
-          .x({ matcher: { id: 'byName', options: 'Tokens/s' } })
-          .y({ matcher: { id: 'byName', options: '$ per 1M tokens' } }),
+          .x(byName('Tokens/s'))
+          .y(byName('$ per 1M tokens')),
       ])
       .pointSize({ fixed: 10 })
       .legend(legend({ hidden: true }))

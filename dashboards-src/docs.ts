@@ -60,8 +60,10 @@ function panelSection(p: Panel, row: string | undefined): string {
     targets.length === 0
       ? 'no query (generated from the catalog)'
       : targets[0].datasource?.type === 'loki'
-        ? 'Loki: the per-request log line'
-        : rules.length
+        ? 'Loki (the exporter\'s log lines)'
+        : targets.every((t) => t.expr.includes('ALERTS{'))
+          ? 'the `ALERTS` series of the tokenscope alerting rules'
+          : rules.length
           ? `recording rules: ${rules.map((r) => `\`${r}\``).join(', ')}${targets.some((t) => recordedSeries(t.expr).length === 0 || /\b(ai_[a-z_]+)\{/.test(t.expr)) ? ' (plus raw metrics)' : ''}`
           : 'raw metrics';
   const when = [p.timeFrom ? `relative time ${p.timeFrom}` : '', p.interval ? `min interval ${p.interval}` : ''].filter(Boolean).join(', ');

@@ -1,35 +1,26 @@
 // Dashboard 1 of seed 001: is the LLM estate healthy, how busy is it, and what has it cost today?
 // Seed refresh rates run 15s-60s; Grafana refreshes a dashboard, not a panel, so the dashboard
 // uses the fastest (15s).
-import { BigValueTextMode, BarGaugeDisplayMode, GraphDrawStyle, StackingConfigBuilder, StackingMode, VizOrientation } from '@grafana/grafana-foundation-sdk/common';
+import {
+  BarGaugeDisplayMode,
+  BigValueTextMode,
+  GraphDrawStyle,
+  ReduceDataOptionsBuilder,
+  StackingConfigBuilder,
+  StackingMode,
+  VizOrientation,
+} from '@grafana/grafana-foundation-sdk/common';
 import { FieldColorBuilder, FieldColorModeId, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
-import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
-import { ReduceDataOptionsBuilder, TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
 import { baseDashboard, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { drillDown, keepFields, legend, organize, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
+import { alertList, drillDown, legend, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
 import { BUCKET, RATE, RF, latencyMean, requests, rule } from './queries.js';
 import * as th from './thresholds.js';
 
 const toComparison = drillDown('Compare this provider', UID.providers, ['var-provider=${__field.labels.provider}']);
 const toIncident = drillDown('Incident view for this provider', UID.incident, ['var-provider=${__field.labels.provider}']);
-
-export function alertList(title: string, description: string, expr: string): Table {
-  return new Table()
-    .title(title)
-    .description(description)
-    .datasource(PROM)
-    .withTarget(prom(expr, { instant: true, table: true }))
-    .transformations([
-      // ALERTS carries every label of the alerting rule's result; keep the ones a responder scans.
-      keepFields(['severity', 'alertname', 'alertstate', 'provider', 'model', 'scope', 'name']),
-      organize({ severity: 'Severity', alertname: 'Alert', alertstate: 'State', provider: 'Provider', model: 'Model', scope: 'Budget scope', name: 'Budget' }, []),
-    ])
-    .sortBy([new TableSortByFieldStateBuilder().displayName('Severity')])
-    .noValue('No alerts firing');
-}
 
 /** Spend so far today (UTC day, from the recorded day-to-date cost), against the budget's daily share. */
 export function dailyCostStat() {
@@ -121,8 +112,8 @@ export function build(): Dashboard {
 
   const alerts = alertList(
     'Alert List',
-    'What is wrong right now? Firing and pending Prometheus alerts (tokenscope rules), critical first. Alerts without a provider label are always listed.',
-    `ALERTS{provider=~"$provider|"}`,
+    'What is wrong right now? Firing and pending alerts of the tokenscope rules, pages first, then tickets. Alerts without a provider label (budgets, exporter) are always listed.',
+    '',
   );
 
   return compose(d, UID.executive, [

@@ -21,9 +21,8 @@ import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
 import { baseDashboard, catalog, F, LOKI, PROM, UID } from './defaults.js';
-import { alertList } from './executive-overview.js';
 import { cell, compose } from './layout.js';
-import { BREAKER_MAPPINGS, drillDown, fieldOverrides, keepFields, legend, loki, organize, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
+import { alertList, BREAKER_MAPPINGS, drillDown, fieldOverrides, keepFields, legend, loki, organize, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
 import { RF, rule } from './queries.js';
 import * as th from './thresholds.js';
 
@@ -48,8 +47,8 @@ export function build(): Dashboard {
 
   const alerts = alertList(
     'Alert List',
-    'What is firing right now? Firing Prometheus alerts from the tokenscope rules, critical first. Alerts without a provider label are always listed.',
-    `ALERTS{alertstate="firing", provider=~"$provider|"}`,
+    'What is firing right now? Firing alerts of the tokenscope rules, pages first, then tickets. Alerts without a provider label (budgets, exporter) are always listed.',
+    'alertstate="firing"',
   );
 
   const g = th.globalSlo;
@@ -99,34 +98,33 @@ export function build(): Dashboard {
     ])
     .sortBy([new TableSortByFieldStateBuilder().displayName('Time').desc(true)]);
 
-  const breakers = stat('Circuit Breaker Status', 'Which providers are cut off? Circuit-breaker state per catalog provider as reported by the callers\' resilience layer (CLOSED / HALF-OPEN / OPEN). Click a tile for the provider comparison.', {
-      unit: 'none',
-      background: true,
-    })
-      .mappings(BREAKER_MAPPINGS)
-      .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
-      .thresholds(th.steps(th.GREEN, [[1, th.YELLOW], [2, th.RED]]))
-      .textMode(BigValueTextMode.ValueAndName)
-      .dataLinks([drillDown('Compare this provider', UID.providers, ['var-provider=${__field.labels.provider}'])])
+  const breakers = stat('Circuit Breaker Status', "Which providers are cut off? Circuit-breaker state per catalog provider as reported by the callers' resilience layer (CLOSED / HALF-OPEN / OPEN). Click a tile for the provider comparison.", {
+    unit: 'none',
+    background: true,
+  })
+    .mappings(BREAKER_MAPPINGS)
+    .thresholds(th.steps(th.GREEN, [[1, th.YELLOW], [2, th.RED]]))
+    .textMode(BigValueTextMode.ValueAndName)
+    .dataLinks([drillDown('Compare this provider', UID.providers, ['var-provider=${__field.labels.provider}'])])
     .withTarget(prom(`max by (provider) (ai_circuit_breaker_state{${F.provider}})`, { instant: true, legend: '{{provider}}' }));
 
   // Seed 001 asks for a 24h × provider heatmap; a status history is core Grafana's category × time grid.
   const availability = providerThresholds(
     new StatusHistory()
-    .title('Availability Heatmap')
-    .description("When did each provider lose availability in the last 24 hours? Share of requests not failed by the provider per hour (from the recorded 1h error ratio) as a provider × hour grid, coloured against each provider's own availability objective.")
-    .datasource(PROM)
-    .timeFrom('24h')
-    .interval('1h')
-    .unit('percentunit')
-    .decimals(2)
-    .thresholds(th.availability())
-    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
-    .showValue(VisibilityMode.Never)
-    .rowHeight(0.9)
-    .legend(legend({ hidden: true }))
-    .tooltip(tooltip())
-    .withTarget(prom(`1 - ${rule('provider:ai_provider_errors_per_requests:ratio_rate1h', RF.provider)}`, { legend: '{{provider}}' })),
+      .title('Availability Heatmap')
+      .description("When did each provider lose availability in the last 24 hours? Share of requests not failed by the provider per hour (from the recorded 1h error ratio) as a provider × hour grid, coloured against each provider's own availability objective.")
+      .datasource(PROM)
+      .timeFrom('24h')
+      .interval('1h')
+      .unit('percentunit')
+      .decimals(2)
+      .thresholds(th.availability())
+      .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+      .showValue(VisibilityMode.Never)
+      .rowHeight(0.9)
+      .legend(legend({ hidden: true }))
+      .tooltip(tooltip())
+      .withTarget(prom(`1 - ${rule('provider:ai_provider_errors_per_requests:ratio_rate1h', RF.provider)}`, { legend: '{{provider}}' })),
     th.availability,
   );
 

@@ -22,7 +22,7 @@ import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/time
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
 import { baseDashboard, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { colourCell, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
+import { byName, colourCell, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
 import {
   BUCKET,
   RANGE,
@@ -41,7 +41,6 @@ import {
 import * as th from './thresholds.js';
 
 const byModel = 'provider, model';
-const xyBy = (name: string) => ({ matcher: { id: 'byName', options: name } });
 
 export function build(): Dashboard {
   const d = baseDashboard({
@@ -160,7 +159,7 @@ export function build(): Dashboard {
       .description('Do the busiest models also succeed most? One bubble per model: requests (x) against success ratio (y), bubble size = cost over the selected range.')
       .datasource(PROM)
       .mapping(SeriesMapping.Manual)
-      .series([new XYSeriesConfigBuilder().x(xyBy('Requests')).y(xyBy('Success rate')).size(xyBy('Cost'))])
+      .series([new XYSeriesConfigBuilder().x(byName('Requests')).y(byName('Success rate')).size(byName('Cost'))])
       .pointSize({ min: 5, max: 40 })
       .legend(legend({ hidden: true }))
       .tooltip(tooltip())

@@ -1,31 +1,34 @@
 // Small helpers every dashboard module uses: queries bound to the datasource variables, legends,
-// the catalog's provider colours, per-provider SLO thresholds and drill-down links.
+// the catalog's provider colours, per-provider SLO thresholds, drill-down links, and the few panel
+// shapes several dashboards share (stat, donut, alert list).
 import {
   DashboardLinkBuilder,
   DashboardLinkType,
   FieldColorBuilder,
   FieldColorModeId,
   MappingType,
-  type ValueMapping,
   type DataTransformerConfig,
   type DynamicConfigValue,
   type ThresholdsConfigBuilder,
+  type ValueMapping,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   BigValueColorMode,
   BigValueGraphMode,
   LegendDisplayMode,
-  ReduceDataOptionsBuilder,
   LegendPlacement,
+  ReduceDataOptionsBuilder,
   SortOrder,
+  TableSortByFieldStateBuilder,
   TooltipDisplayMode,
   VizLegendOptionsBuilder,
   VizTooltipOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/common';
-import { DataqueryBuilder as LokiQuery, QueryEditorMode as LokiEditorMode, LokiQueryDirection } from '@grafana/grafana-foundation-sdk/loki';
+import { DataqueryBuilder as LokiQuery, LokiQueryDirection, QueryEditorMode as LokiEditorMode } from '@grafana/grafana-foundation-sdk/loki';
 import { PanelBuilder as PieChart, PieChartLabels, PieChartLegendOptionsBuilder, PieChartLegendValues, PieChartType } from '@grafana/grafana-foundation-sdk/piechart';
-import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { DataqueryBuilder as PromQuery, PromQueryFormat, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import type { SloTargets } from '../exporter/src/catalog/schema.js';
 import { catalog, LOKI, PROM } from './defaults.js';
 import { providerSloOverrides } from './thresholds.js';
@@ -111,6 +114,9 @@ export function fieldOverrides<T extends Overridable>(panel: T, fields: Record<s
 }
 
 export const unit = (u: string): DynamicConfigValue => ({ id: 'unit', value: u });
+
+/** An XY chart dimension picked by field name (after organize renamed the columns). */
+export const byName = (name: string) => ({ matcher: { id: 'byName', options: name } });
 
 /** Variables that travel with every drill-down, so the target opens on the same datasources and time. */
 const KEEP = '${datasource:queryparam}&${loki:queryparam}&${__url_time_range}';
@@ -211,4 +217,38 @@ export const BREAKER_MAPPINGS: ValueMapping[] = [
  */
 export function colourCell(): DynamicConfigValue {
   return { id: 'custom.cellOptions', value: { type: 'color-background', mode: 'gradient', applyToRow: false } };
+}
+
+/** Alert severities of the tokenscope rules (prometheus/src/model.ts), most urgent first. */
+const SEVERITIES = ['page', 'ticket', 'info', 'none'];
+
+/**
+ * A table of the tokenscope alerts (Prometheus' ALERTS series), most urgent first. ALERTS is
+ * always 1, so the query turns it into a priority (page 4 … none 1) to sort on; `extra` narrows it
+ * (e.g. alertstate="firing"). `provider=~"$provider|"` keeps alerts that have no provider label.
+ */
+export function alertList(title: string, description: string, extra: string): Table {
+  const sel = ['provider=~"$provider|"', extra].filter(Boolean).join(', ');
+  const ranked = SEVERITIES.map((sev, i) => `ALERTS{${sel}, severity="${sev}"} * ${SEVERITIES.length - i}`).join(' or ');
+  const priority: ValueMapping = {
+    type: MappingType.ValueToText,
+    options: Object.fromEntries(
+      SEVERITIES.map((sev, i) => [String(SEVERITIES.length - i), { text: sev, color: ['red', 'orange', 'blue', 'text'][i], index: i }]),
+    ),
+  };
+  return fieldOverrides(
+    new Table()
+      .title(title)
+      .description(description)
+      .datasource(PROM)
+      .withTarget(prom(`sort_desc(${ranked})`, { instant: true, table: true }))
+      .transformations([
+        // ALERTS carries every label of the alerting rule's result; keep the ones a responder scans.
+        keepFields(['Value', 'alertname', 'alertstate', 'provider', 'model', 'scope', 'name']),
+        organize({ Value: 'Severity', alertname: 'Alert', alertstate: 'State', provider: 'Provider', model: 'Model', scope: 'Budget scope', name: 'Budget' }, []),
+      ])
+      .sortBy([new TableSortByFieldStateBuilder().displayName('Severity').desc(true)])
+      .noValue('No alerts'),
+    { Severity: [{ id: 'mappings', value: [priority] }, colourCell()] },
+  );
 }

@@ -16,7 +16,7 @@ import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/time
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
 import { baseDashboard, F, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { BREAKER_MAPPINGS, colourCell, donut, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
+import { BREAKER_MAPPINGS, byName, colourCell, donut, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
 import { RANGE, RF, cost, costPerMillionTokens, requests, rule, successRatio } from './queries.js';
 import * as th from './thresholds.js';
 
@@ -57,7 +57,7 @@ export function build(): Dashboard {
     ['Errors (5m)', q('provider:ai_request_errors_per_requests:ratio_rate5m'), [unit('percentunit'), { id: 'decimals', value: 2 }, { id: 'thresholds', value: th.errorRatio().build() }, colourCell()]],
     ['Availability (30d)', q('provider:ai_availability:ratio_rate30d'), [unit('percentunit'), { id: 'decimals', value: 3 }, { id: 'thresholds', value: th.availability().build() }, colourCell()]],
     ['SLO target', q('provider:ai_availability_objective:ratio'), [unit('percentunit'), { id: 'decimals', value: 2 }]],
-    ['Budget left', q('provider:ai_error_budget:remaining_ratio'), [unit('percentunit'), { id: 'decimals', value: 0 }, { id: 'thresholds', value: th.steps(th.RED, [[0, th.YELLOW], [0.5, th.GREEN]]).build() }, colourCell()]],
+    ['Error budget left', q('provider:ai_error_budget:remaining_ratio'), [unit('percentunit'), { id: 'decimals', value: 0 }, { id: 'thresholds', value: th.steps(th.RED, [[0, th.YELLOW], [0.5, th.GREEN]]).build() }, colourCell()]],
     ['p50 (1h)', q('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate1h', 'quantile="0.5"'), [unit('s')]],
     ['p95 (1h)', q('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate1h', 'quantile="0.95"'), [unit('s'), p95Thresholds, colourCell()]],
     ['p99 (1h)', q('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate1h', 'quantile="0.99"'), [unit('s')]],
@@ -95,9 +95,9 @@ export function build(): Dashboard {
       .mapping(SeriesMapping.Manual)
       .series([
         new XYSeriesConfigBuilder()
-          .x({ matcher: { id: 'byName', options: 'Cost per request' } })
-          .y({ matcher: { id: 'byName', options: 'Success rate' } })
-          .size({ matcher: { id: 'byName', options: 'Requests' } }),
+          .x(byName('Cost per request'))
+          .y(byName('Success rate'))
+          .size(byName('Requests')),
       ])
       .pointSize({ min: 5, max: 40 })
       .legend(legend({ hidden: true }))

@@ -44,8 +44,13 @@ export const latencyMean = (w: string, labels = '') =>
 /** Dollars per million tokens, weighted by volume. */
 export const costPerMillionTokens = (w: string, labels = '') => `1e6 * ${cost(w, labels)} / (${tokens(w, labels)})`;
 
-/** `(expr) and on (provider, model) topk(n, requests)`: keeps the top n models by requests over w. */
-export const topModels = (expr: string, n: number, w: string) => `(${expr}) and on (provider, model) topk(${n}, ${requests(w, 'provider, model')})`;
+/**
+ * `(expr) and on (provider, model) topk(n, …)`: keeps the n models with the most requests over w,
+ * ranked once at the end of the range (`@ end()`), so a range query keeps the same models at every
+ * step and Prometheus evaluates the ranking once instead of per step.
+ */
+export const topModels = (expr: string, n: number, w: string) =>
+  `(${expr}) and on (provider, model) topk(${n}, sum by (provider, model) (increase(ai_requests_total{${F.usage}}[${w}] @ end())))`;
 
 /** Adds a "series" label "provider/model": a unique x-axis/category key (gpt-4o runs on openai and azure). */
 export const modelKey = (expr: string) => `label_join(${expr}, "series", "/", "provider", "model")`;

@@ -18,10 +18,9 @@ import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@
 import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
 import { baseDashboard, F, LOKI, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { donut, fieldOverrides, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
-import { BUCKET, RANGE, RF, cost, costPerMillionTokens, inc, inputTokens, modelKey, outputTokens, requests, rule, tokens, tokens1h } from './queries.js';
+import { byName, donut, fieldOverrides, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
+import { BUCKET, RANGE, RF, cost, costPerMillionTokens, inc, modelKey, requests, rule, tokens, tokens1h } from './queries.js';
 import * as th from './thresholds.js';
-
 
 /** Distinct pseudonymous sessions in the per-request log over the range (sessions are never metric labels). */
 export const ACTIVE_SESSIONS_QUERY =
@@ -81,9 +80,9 @@ export function build(): Dashboard {
       .mapping(SeriesMapping.Manual)
       .series([
         new XYSeriesConfigBuilder()
-          .x({ matcher: { id: 'byName', options: 'Input tokens' } })
-          .y({ matcher: { id: 'byName', options: 'Output tokens' } })
-          .size({ matcher: { id: 'byName', options: 'Cost' } }),
+          .x(byName('Input tokens'))
+          .y(byName('Output tokens'))
+          .size(byName('Cost')),
       ])
       .pointSize({ min: 5, max: 40 })
       .legend(legend({ hidden: true }))
@@ -165,15 +164,15 @@ export function build(): Dashboard {
 
   const overTime = new TimeSeries()
     .title('Tokens over Time')
-    .description('How does token usage evolve? Tokens per interval by kind: input (cache included), output (reasoning included), and the cache-read and reasoning parts.')
+    .description('How does token usage evolve? Tokens per hour by kind: input (cache included), output (reasoning included), and the cache-read and reasoning parts; recorded hourly increases except reasoning (raw counter).')
     .interval('1h')
     .unit('short')
     .legend(legend({ calcs: ['sum'] }))
     .tooltip(tooltip())
     .targets([
-      prom(inputTokens(BUCKET), { legend: 'input' }),
-      prom(outputTokens(BUCKET), { legend: 'output' }),
-      prom(inc('ai_tokens_cache_read_total', F.usage, BUCKET), { legend: 'cache read' }),
+      prom(`sum(${rule('provider_model:ai_tokens_input:increase1h', RF.providerModel)})`, { legend: 'input' }),
+      prom(`sum(${rule('provider_model:ai_tokens_output:increase1h', RF.providerModel)})`, { legend: 'output' }),
+      prom(`sum(${rule('provider_model:ai_tokens_cache_read:increase1h', RF.providerModel)})`, { legend: 'cache read' }),
       prom(inc('ai_tokens_reasoning_total', F.usage, BUCKET), { legend: 'reasoning' }),
     ]);
 

@@ -3,7 +3,7 @@
 //   wait    wait until HTTP endpoints answer 2xx
 //   sink    run the loopback AlertSink, printing each notification
 //   ports   fail with a clear message when a port is taken
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -58,18 +58,31 @@ function render(args: string[]): void {
   }
 }
 
+/** A pid that exited (or is a zombie its parent has not reaped yet) is not running. */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for every `name=url` to answer 2xx; fails at once when the process in <pids>/<name> dies. */
 async function wait(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { timeout: { type: 'string', default: '90' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { timeout: { type: 'string', default: '90' }, pids: { type: 'string' } } });
   const deadline = Date.now() + Number(values.timeout) * 1000;
   await Promise.all(
     positionals.map(async (p) => {
       const [name, url] = p.split('=');
+      const pidFile = values.pids ? join(values.pids, name) : undefined;
+      const pid = pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
       for (;;) {
         try {
           if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
         } catch {
           /* not up yet */
         }
+        if (pid !== undefined && !running(pid)) throw new Error(`${name} exited while starting`);
         if (Date.now() > deadline) throw new Error(`${name} did not become ready at ${url} within ${values.timeout}s`);
         await new Promise((r) => setTimeout(r, 250));
       }

@@ -28,7 +28,7 @@ mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)
 LOGS=$DATA/logs
 
-say() { printf '%s\n' "$*"; }
+say() { printf '%s\n' "$@"; }
 tsnode() { node --import tsx "$@"; }
 
 bash scripts/ensure-deps.sh
@@ -138,8 +138,10 @@ fi
 ready=(exporter="http://127.0.0.1:$EXPORTER_PORT/readyz" prometheus="http://127.0.0.1:$PROMETHEUS_PORT/-/ready" alertmanager="http://127.0.0.1:$ALERTMANAGER_PORT/-/ready")
 [ -z "$LOKI_BIN" ] || ready+=(loki="http://127.0.0.1:$LOKI_PORT/ready")
 [ -z "$GRAFANA_BIN" ] || ready+=(grafana="http://127.0.0.1:$GRAFANA_PORT/api/health")
-if ! tsnode scripts/local-stack.ts wait "${ready[@]}"; then
-  say "a component did not start; its log is in $LOGS/" >&2
+if ! tsnode scripts/local-stack.ts wait --pids "$DATA/pids" "${ready[@]}"; then
+  for n in "${NAMES[@]}"; do
+    if grep -qiE 'level=error|"level":(50|60)|error' "$LOGS/$n.log" 2>/dev/null; then say "--- $LOGS/$n.log (last lines)" >&2; tail -n 5 "$LOGS/$n.log" >&2; fi
+  done
   exit 1
 fi
 

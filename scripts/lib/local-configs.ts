@@ -125,6 +125,7 @@ export function writePrometheusLocal(opts: PrometheusLocalOptions): string {
   cfg.global ??= {};
   if (opts.scrapeInterval) {
     cfg.global.scrape_interval = opts.scrapeInterval;
+    cfg.global.scrape_timeout = opts.scrapeInterval; // may not exceed the interval
     for (const s of cfg.scrape_configs ?? []) {
       delete s.scrape_interval;
       delete s.scrape_timeout;

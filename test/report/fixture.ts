@@ -3,9 +3,11 @@
 // two injected incidents on 2026-11-02 for the anomaly section, backfilled with `tokenscope
 // backfill --step 300` into TSDB blocks and opened by a real Prometheus.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadCatalog } from '../../exporter/src/catalog/load.js';
 import type { Catalog } from '../../exporter/src/catalog/schema.js';
 import { expectedCost } from '../support/expected-cost.js';
@@ -17,6 +19,7 @@ export const START = Date.UTC(2026, 9, 26);
 export const END = Date.UTC(2026, 10, 3);
 export const INCIDENT_DAY = Date.UTC(2026, 10, 2);
 export const STEP_SECONDS = 300;
+const EXPORTER_SRC = fileURLToPath(new URL('../../exporter/src/', import.meta.url));
 
 /** 400 long-prompt gpt-4o calls (a cost and volume spike) and 60 failed haiku calls (an error spike). */
 function incidents(): Truth[] {
@@ -47,22 +50,65 @@ export interface Fixture {
   prom: Prometheus;
 }
 
-/** Backfills the log and starts Prometheus on the blocks, with `ruleFile` (YAML text) if given. */
-export async function startFixture(opts: { ruleFile?: string } = {}): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenscope-report-'));
-  const truths = [...makeTruths(6000, { seed: 7, startMs: START, spanMs: END - START, errorRate: 0.05 }), ...incidents()].sort((a, b) => a.timestampMs - b.timestampMs);
+/** The log's events: deterministic, so every test file computes the same ones. */
+function makeLog(): Truth[] {
+  return [...makeTruths(6000, { seed: 7, startMs: START, spanMs: END - START, errorRate: 0.05 }), ...incidents()].sort((a, b) => a.timestampMs - b.timestampMs);
+}
+
+/**
+ * Backfills the log once per test run: the first test file to get here builds the blocks, the
+ * others wait for them (a lock directory decides), and each copies them for its own Prometheus.
+ * Keyed by the vitest process and the exporter's sources, so a changed exporter never reads stale
+ * blocks.
+ */
+function sharedBlocks(truths: Truth[]): { logFile: string; tsdb: string } {
+  const text = truths.map((t, i) => render(t, shapeOf(t, i))).join('\n') + '\n';
+  const hash = createHash('sha256').update(text);
+  for (const file of readdirSync(EXPORTER_SRC, { recursive: true, encoding: 'utf8' }).sort()) {
+    const st = statSync(join(EXPORTER_SRC, file));
+    if (st.isFile()) hash.update(`${file}:${st.mtimeMs}:${st.size}\n`);
+  }
+  const dir = join(tmpdir(), `tokenscope-report-fixture-${process.ppid}-${hash.digest('hex').slice(0, 12)}`);
+  const ready = join(dir, 'ready');
   const logFile = join(dir, 'requests.jsonl');
-  writeFileSync(logFile, truths.map((t, i) => render(t, shapeOf(t, i))).join('\n') + '\n');
-  const out = join(dir, 'tsdb');
-  const res = spawnSync(process.execPath, [CLI, 'backfill', logFile, '--out', out, '--step', String(STEP_SECONDS)], { encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`backfill failed: ${res.stderr}`);
+  const tsdb = join(dir, 'tsdb');
+  let builder = false;
+  try {
+    mkdirSync(dir);
+    builder = true;
+  } catch {
+    /* another test file is building it */
+  }
+  if (builder) {
+    writeFileSync(logFile, text);
+    const res = spawnSync(process.execPath, [CLI, 'backfill', logFile, '--out', tsdb, '--step', String(STEP_SECONDS)], { encoding: 'utf8' });
+    writeFileSync(ready, res.status === 0 ? 'ok' : `backfill failed: ${res.stderr}`);
+  } else {
+    const until = Date.now() + 180_000;
+    while (!existsSync(ready)) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${dir} to be built`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  const status = readFileSync(ready, 'utf8');
+  if (status !== 'ok') throw new Error(status);
+  return { logFile, tsdb };
+}
+
+/** Prometheus on a copy of the backfilled blocks, with `ruleFile` (YAML text) loaded if given. */
+export async function startFixture(opts: { ruleFile?: string } = {}): Promise<Fixture> {
+  const truths = makeLog();
+  const shared = sharedBlocks(truths);
+  const dir = mkdtempSync(join(tmpdir(), 'tokenscope-report-'));
+  const storage = join(dir, 'tsdb');
+  cpSync(shared.tsdb, storage, { recursive: true });
   let config = 'global: { scrape_interval: 15s, evaluation_interval: 1s }\n';
   if (opts.ruleFile) {
     writeFileSync(join(dir, 'rules.yml'), opts.ruleFile);
     config += `rule_files: [${JSON.stringify(join(dir, 'rules.yml'))}]\n`;
   }
-  const prom = await Prometheus.start(config, { storage: out });
-  return { catalog: loadCatalog(), truths, logFile, prom };
+  const prom = await Prometheus.start(config, { storage });
+  return { catalog: loadCatalog(), truths, logFile: shared.logFile, prom };
 }
 
 export interface Expected {

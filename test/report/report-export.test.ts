@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG_PATH } from '../../exporter/src/catalog/load.js';
+import { runExport, type ExportCommandOptions } from '../../exporter/src/cli/export-command.js';
 import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
 import { buildReport, type CostReport, type Totals } from '../../exporter/src/report/build-report.js';
 import { DAY_MS, HOUR_MS } from '../../exporter/src/report/periods.js';
@@ -98,7 +99,12 @@ describe('report and export from a backfilled Prometheus', () => {
     expectTotals(october.totals, expected(f, Date.UTC(2026, 9, 1), Date.UTC(2026, 10, 1)).get('total'), 'October');
     const november = await buildReport({ client, catalog: f.catalog, period: 'monthly', at: '2026-11-15' });
     expectTotals(november.totals, expected(f, Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)).get('total'), 'November');
-    expect(november.previousTotals, "November's previous month is October").toEqual(october.totals);
+    // November is still in progress (the clock says 2026-11-25 or later in these tests' world, or the
+    // month is over): either way it is compared with the same elapsed part of October.
+    const elapsed = Date.parse(november.period.end) - Date.UTC(2026, 10, 1);
+    const octoberPart = Math.min(Date.UTC(2026, 10, 1), Date.UTC(2026, 9, 1) + elapsed);
+    expect(november.previousPeriod.end).toBe(new Date(octoberPart).toISOString());
+    expectTotals(november.previousTotals, expected(f, Date.UTC(2026, 9, 1), octoberPart).get('total'), 'November\'s previous period');
 
     let sum = { requests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cost: 0, errors: 0 };
     for (let d = START; d < END; d += DAY_MS) {
@@ -222,19 +228,20 @@ describe('report and export from a backfilled Prometheus', () => {
       }
     });
 
-    it('rejects bad arguments with the option named, before asking Prometheus', () => {
-      const bad = (args: string[], msg: RegExp) => {
-        const r = runCli(['export', ...args, '--prometheus', f.prom.url]);
-        expect(r.status).not.toBe(0);
-        expect(r.stderr).toMatch(msg);
-        expect(r.stdout).toBe('');
-      };
-      bad(['--from', '2026-11-02', '--to', '2026-11-01'], /--to \(2026-11-01\) must be after --from/);
-      bad(['--from', '2026-11-01', '--to', '2026-11-02', '--by', 'session'], /--by: expected a comma list of provider, model, feature, team, project, got "session"/);
-      bad(['--from', '2026-11-01', '--to', '2026-11-02', '--by', 'project,model'], /project usage is recorded per project only/);
-      bad(['--from', '2026-11-01', '--to', '2026-11-02', '--group-by', 'month'], /--group-by must be one of hour, day, week/);
-      bad(['--from', 'yesterday', '--to', '2026-11-02'], /--from: expected YYYY-MM-DD or an ISO date-time/);
-      bad(['--from', '2020-01-01', '--to', '2026-11-02', '--group-by', 'hour'], /buckets is more than 10000/);
+    it('rejects bad arguments with the option named, before asking Prometheus', async () => {
+      const base = { groupBy: 'day', format: 'csv', prometheus: f.prom.url, timeout: 5 };
+      const bad = (args: Partial<ExportCommandOptions>, msg: RegExp) => expect(runExport({ ...base, from: '2026-11-01', to: '2026-11-02', ...args })).rejects.toThrow(msg);
+      await bad({ from: '2026-11-02', to: '2026-11-01' }, /--to \(2026-11-01\) must be after --from/);
+      await bad({ by: 'session' }, /--by: expected a comma list of provider, model, feature, team, project, got "session"/);
+      await bad({ by: 'project,model' }, /project usage is recorded per project only/);
+      await bad({ by: 'project', providers: 'openai' }, /project usage \(ai_project_\*\) carries no model or provider label/);
+      await bad({ groupBy: 'month' }, /--group-by must be one of hour, day, week/);
+      await bad({ from: 'yesterday' }, /--from: expected YYYY-MM-DD or an ISO date-time/);
+      await bad({ from: '2020-01-01', groupBy: 'hour' }, /buckets is more than 10000/);
+      // Through the CLI: exit status 1, the message on stderr, nothing on stdout.
+      const r = runCli(['export', '--from', '2026-11-01', '--to', '2026-11-02', '--format', 'xlsx', '--prometheus', f.prom.url]);
+      expect([r.status, r.stdout]).toEqual([1, '']);
+      expect(r.stderr).toBe('tokenscope: --format must be csv or json, got "xlsx"\n');
     });
   });
 });

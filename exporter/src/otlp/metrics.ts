@@ -10,7 +10,7 @@ import { bucketIndex } from '../metrics/buckets.js';
 import { applyAttribution, type AttributionOptions } from './spans.js';
 import { attributesKey, attributesToObject, toNumber } from './attributes.js';
 import type { DeltaResult, DeltaTracker, StreamPoint, Totals } from './deltas.js';
-import { type ExponentialHistogramDataPoint, type HistogramDataPoint, type Metric, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA } from './schema.js';
+import { type ExponentialHistogramDataPoint, FLAG_NO_RECORDED_VALUE, type HistogramDataPoint, type Metric, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA } from './schema.js';
 
 export const TOKEN_USAGE = 'gen_ai.client.token.usage';
 export const OPERATION_DURATION = 'gen_ai.client.operation.duration';
@@ -35,6 +35,21 @@ export interface CallGroup {
 /** The increment one point brings, once validated and differenced. */
 export type PointOutcome = { ok: true } | { ok: false; ignored: 'baseline' | 'stale' | 'no_value' };
 
+/** A gen_ai histogram's points, whatever its kind. */
+export interface GenAiHistogram {
+  name: string;
+  temporality: number;
+  exponential: boolean;
+  points: Array<HistogramDataPoint | ExponentialHistogramDataPoint>;
+}
+
+/** Where a point comes from: its resource (attributes and key) and its scope's stream-key prefix. */
+export interface PointSource {
+  resource: JsonObject;
+  resourceKey: string;
+  streamPrefix: string;
+}
+
 /**
  * Collects the points of one export request into call groups. A rejection (LineRejection) is
  * thrown per point; the caller counts it and moves on to the next point.
@@ -50,26 +65,23 @@ export class MetricsBatch {
     private readonly attribution: AttributionOptions,
   ) {}
 
-  /** Every data point of a gen_ai metric, as points of one histogram with its temporality. */
-  static points(metric: Metric): { temporality: number; points: Array<HistogramDataPoint | ExponentialHistogramDataPoint>; exponential: boolean } | undefined {
-    if (metric.histogram) return { temporality: metric.histogram.aggregationTemporality ?? 0, points: metric.histogram.dataPoints ?? [], exponential: false };
+  /** A gen_ai metric's points, or undefined when it is not a histogram of either kind. */
+  static histogram(metric: Metric): GenAiHistogram | undefined {
+    const name = metric.name ?? '';
+    if (metric.histogram) {
+      const h = metric.histogram;
+      return { name, temporality: h.aggregationTemporality ?? 0, exponential: false, points: h.dataPoints ?? [] };
+    }
     if (metric.exponentialHistogram) {
       const h = metric.exponentialHistogram;
-      return { temporality: h.aggregationTemporality ?? 0, points: h.dataPoints ?? [], exponential: true };
+      return { name, temporality: h.aggregationTemporality ?? 0, exponential: true, points: h.dataPoints ?? [] };
     }
     return undefined;
   }
 
-  add(
-    metricName: string,
-    temporality: number,
-    point: HistogramDataPoint | ExponentialHistogramDataPoint,
-    exponential: boolean,
-    resource: JsonObject,
-    streamPrefix: string,
-    resourceKey: string,
-  ): PointOutcome {
-    if ((point.flags ?? 0) & 1) return { ok: false, ignored: 'no_value' };
+  add(h: GenAiHistogram, point: HistogramDataPoint | ExponentialHistogramDataPoint, src: PointSource): PointOutcome {
+    const { name: metricName, temporality, exponential } = h;
+    if ((point.flags ?? 0) & FLAG_NO_RECORDED_VALUE) return { ok: false, ignored: 'no_value' };
     if (temporality !== TEMPORALITY_CUMULATIVE && temporality !== TEMPORALITY_DELTA) {
       throw invalid(`${metricName}.aggregationTemporality`, 'DELTA (1) or CUMULATIVE (2)', temporality);
     }
@@ -84,13 +96,13 @@ export class MetricsBatch {
     }
 
     // Validate the call's description before any state is touched, so a rejected point leaves none.
-    const callKey = `${resourceKey}\u0001${attributesKey(attrs, TOKEN_TYPE)}`;
+    const callKey = `${src.resourceKey}\u0001${attributesKey(attrs, TOKEN_TYPE)}`;
     const bad = this.badGroups.get(callKey);
     if (bad) throw bad;
     let group = this.groups.get(callKey);
     if (group === undefined) {
       try {
-        group = this.newGroup(attrs, resource, point);
+        group = this.newGroup(attrs, src.resource, point);
       } catch (e) {
         if (e instanceof LineRejection) this.badGroups.set(callKey, e);
         throw e;
@@ -100,7 +112,7 @@ export class MetricsBatch {
     const totals = this.totals(metricName, point, exponential, !isTokens);
     const sp: StreamPoint = { ...totals, startNs: toNumber(point.startTimeUnixNano), timeNs: toNumber(point.timeUnixNano) };
     // The stream is the point's own attribute set (token type included) under its resource and scope.
-    const streamKey = `${streamPrefix}\u0001${metricName}\u0001${attributesKey(attrs)}`;
+    const streamKey = `${src.streamPrefix}\u0001${metricName}\u0001${attributesKey(attrs)}`;
     const r: DeltaResult = temporality === TEMPORALITY_CUMULATIVE ? this.tracker.cumulative(streamKey, sp) : this.tracker.delta(streamKey, sp);
     if (!r.ok) return { ok: false, ignored: r.reason };
     this.groups.set(callKey, group);

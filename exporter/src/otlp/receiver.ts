@@ -121,12 +121,12 @@ export class OtlpReceiver {
       const spansWin = this.sendsSpans(serviceOf(resource));
       const resourceKey = attributesKey(resource);
       for (const sm of rm.scopeMetrics ?? []) {
-        const streamPrefix = `${resourceKey}\u0001${sm.scope?.name ?? ''}\u0002${sm.scope?.version ?? ''}`;
+        const src = { resource, resourceKey, streamPrefix: `${resourceKey}\u0001${sm.scope?.name ?? ''}\u0002${sm.scope?.version ?? ''}` };
         for (const metric of sm.metrics ?? []) {
           const name = metric.name ?? '';
           // Other metrics (the app's HTTP, runtime, vendor-specific ones) are not ours: skipped silently.
           if (name !== TOKEN_USAGE && name !== OPERATION_DURATION) continue;
-          const h = MetricsBatch.points(metric);
+          const h = MetricsBatch.histogram(metric);
           if (spansWin) {
             this.stats.ignoredPoint('spans_win', h?.points.length ?? 1);
             continue;
@@ -139,7 +139,7 @@ export class OtlpReceiver {
           }
           for (const p of h.points) {
             try {
-              const o = batch.add(name, h.temporality, p, h.exponential, resource, streamPrefix, resourceKey);
+              const o = batch.add(h, p, src);
               // Like spans, a point is a "line" when it is counted or rejected, not when skipped on purpose.
               if (o.ok) {
                 this.pipeline.stats.line('otlp');

@@ -13,8 +13,6 @@ export const IGNORED_SPAN_REASONS = [
 export type IgnoredSpanReason = (typeof IGNORED_SPAN_REASONS)[number];
 
 export const IGNORED_POINT_REASONS = [
-  /** A metric other than gen_ai.client.token.usage / gen_ai.client.operation.duration. */
-  'other_metric',
   /** The service (resource service.name) sends GenAI spans, which are counted instead. */
   'spans_win',
   /** The first cumulative point of a stream that started before this receiver: a baseline only. */
