@@ -169,7 +169,7 @@ export function build(): Dashboard {
     [cell(alerts, 16, 7), cell(slo, 8, 7)],
     [cell(errorRate, 12, 9), cell(successRate, 12, 9)],
     [cell(breakers, 24, 5)],
-    [cell(availability, 24, 9)],
+    [cell(availability, 24, 12)],
     [cell(recentErrors, 24, 10)],
     [cell(logs, 24, 10)],
   ]);
