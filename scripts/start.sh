@@ -96,7 +96,7 @@ trap 'cleanup; exit 143' TERM
 trap cleanup EXIT
 
 # The sink prints one line per page or ticket on this terminal; notifications.log keeps the bodies.
-launch alert-sink - tsnode scripts/local-stack.ts sink --port "$ALERT_SINK_PORT" --log "$LOGS/notifications.log"
+launch alert-sink - node --import tsx scripts/local-stack.ts sink --port "$ALERT_SINK_PORT" --log "$LOGS/notifications.log"
 
 LOKI_URL_ENV=()
 if [ -n "$LOKI_BIN" ]; then

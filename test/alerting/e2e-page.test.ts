@@ -146,6 +146,13 @@ describe('failing traffic pages on-call through Prometheus and Alertmanager', ()
     expect(ev.links?.map((l) => l.text)).toEqual(['Runbook', 'Dashboard']);
     expect(ev.client_url).toBe(`${am.url}/#/silences/new?filter=%7Balertname%3D%22${FAST_BURN}%22%2Cprovider%3D%22openai%22%7D`);
 
+    // The same failures also raise a ticket (Slack) for the failing model, with its buttons.
+    const ticket = await sink.waitFor('the ModelErrorRatioHigh ticket', (n) => n.receiver === 'ticket' && /ModelErrorRatioHigh openai/.test(n.body.attachments?.[0]?.title ?? ''), 30_000);
+    const att = ticket.body.attachments[0];
+    expect(att.title).toBe('[FIRING:1] TokenScopeModelErrorRatioHigh openai: A model fails an unusual share of its requests.');
+    expect(att.text).toMatch(/FIRING: [\d.]+% of requests to openai\/gpt-4o-mini failed over the last 5 minutes\./);
+    expect(att.actions.map((a: { text: string }) => a.text)).toEqual(['Runbook', 'Dashboard', 'Silence']);
+
     // groq burns just as fast, but its breaker alert inhibits the burn alert: held, not sent.
     const groqBurn = await waitFor(`${FAST_BURN}{groq} in Alertmanager`, () => amAlert({ alertname: FAST_BURN, provider: 'groq' }), 30_000, 250);
     expect(groqBurn.status.state).toBe('suppressed');
@@ -161,6 +168,9 @@ describe('failing traffic pages on-call through Prometheus and Alertmanager', ()
     expect(await amAlert({ alertname: FAST_BURN, provider: 'groq' })).toMatchObject({ status: { state: 'suppressed' } });
     const pages = sink.pages().map(oneLine);
     expect(pages.filter((p) => p.includes('groq')), pages.join('\n')).toEqual([]);
+    // Nor a ticket for groq's error ratio: the breaker inhibits that too.
+    const tickets = sink.notifications.filter((n) => n.receiver === 'ticket').map(oneLine);
+    expect(tickets.filter((t) => /ModelErrorRatioHigh groq/.test(t)), tickets.join('\n')).toEqual([]);
     expect(latencyMs).toBeLessThan(PAGE_BOUND_MS);
   }, 150_000);
 });

@@ -56,8 +56,8 @@ describe('tokenscope serve with LOKI_URL', () => {
       '{"app":"tokenscope","provider":"groq","status":"success"}',
       '{"app":"tokenscope","provider":"openai","status":"success"}',
     ]);
-    // stdout still carries the same lines.
-    expect(exporter!.output().match(/"msg":"llm_request"/g)).toHaveLength(20);
+    // stdout still carries the same lines (written asynchronously, so they may trail Loki's).
+    await waitFor('20 lines on stdout', async () => exporter!.output().match(/"msg":"llm_request"/g)?.length === 20, 10_000);
 
     const m = parseExposition(await (await fetch(`${url}/metrics`)).text());
     expect(sum(m, 'ai_exporter_loki_lines_sent_total')).toBe(20);

@@ -4,7 +4,7 @@
 // backfill --step 300` into TSDB blocks and opened by a real Prometheus.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,8 @@ export interface Fixture {
   truths: Truth[];
   logFile: string;
   prom: Prometheus;
+  /** Stops Prometheus and removes this fixture's copy of the blocks. */
+  stop(): Promise<void>;
 }
 
 /** The log's events: deterministic, so every test file computes the same ones. */
@@ -108,7 +110,16 @@ export async function startFixture(opts: { ruleFile?: string } = {}): Promise<Fi
     config += `rule_files: [${JSON.stringify(join(dir, 'rules.yml'))}]\n`;
   }
   const prom = await Prometheus.start(config, { storage });
-  return { catalog: loadCatalog(), truths, logFile: shared.logFile, prom };
+  return {
+    catalog: loadCatalog(),
+    truths,
+    logFile: shared.logFile,
+    prom,
+    stop: async () => {
+      await prom.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Expected {

@@ -44,7 +44,7 @@ describe('report and export from a backfilled Prometheus', () => {
     client = new PrometheusClient({ url: f.prom.url, timeoutMs: 20_000 });
   }, 120_000);
   afterAll(async () => {
-    await f?.prom.stop();
+    await f?.stop();
   });
 
   it('daily: totals, every table and the previous day equal the log to the cent; the incidents are anomalies', async () => {

@@ -49,7 +49,7 @@ describe('usage API', () => {
   afterAll(async () => {
     await api?.close();
     await off?.close();
-    await f?.prom.stop();
+    await f?.stop();
   });
 
   it('summary: seed 003 and seed 000 fields, equal to the log for 24h, 7d, 30d and a custom range', async () => {
@@ -165,7 +165,7 @@ describe('usage API', () => {
       ['/api/usage/summary?period=custom&startDate=2026-11-02&endDate=2026-11-01', 'endDate', /must end after startDate/],
       ['/api/usage/summary?range=7d&models=', 'models', /models: expected a comma-separated list/],
       ['/api/usage/summary?range=7d&range=30d', 'range', /given 2 times/],
-      ['/api/usage/breakdown?range=7d', 'by', /by: expected one of provider, project, model, team, feature, got undefined/],
+      ['/api/usage/breakdown?range=7d', 'by', /^by: required: one of provider, project, model, team, feature$/],
       ['/api/usage/breakdown?by=session', 'by', /got "session"/],
       ['/api/usage/breakdown?by=project&models=gpt-4o', 'models', /project usage \(ai_project_\*\) carries no model or provider label/],
       ['/api/usage/timeseries?range=30d&groupBy=minute', 'groupBy', /groupBy: expected one of hour, day, week/],

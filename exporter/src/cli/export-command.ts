@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadCatalog } from '../catalog/load.js';
 import { PrometheusClient } from '../prometheus-client/client.js';
 import { prometheusUrl } from '../prometheus-client/url-setting.js';
-import { buildExport, exportCsv, exportJson } from '../report/export.js';
+import { buildExport, exportCsv, exportJson, type ExportResult } from '../report/export.js';
 import { parseBound } from '../report/periods.js';
 import { BUCKET_SIZES, type BucketSize } from '../report/time-buckets.js';
 import { REQUEST_DIMENSIONS, type Dimension } from '../report/usage.js';
@@ -42,7 +42,7 @@ export async function runExport(opts: ExportCommandOptions): Promise<void> {
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   const client = new PrometheusClient({ url: prometheusUrl(opts.prometheus, '--prometheus'), timeoutMs: opts.timeout * 1000 });
   const catalog = loadCatalog(opts.catalog);
-  let result;
+  let result: ExportResult;
   try {
     result = await buildExport({
       client, catalog, fromMs, toMs, groupBy: opts.groupBy as BucketSize, by: by as Dimension[], filter: { models: list(opts.models), providers: list(opts.providers) },

@@ -1,4 +1,4 @@
-// `tokenscope` command line: serve (the exporter), ingest --once, backfill.
+// `tokenscope` command line: serve (the exporter), ingest --once, backfill, demo (synthetic traffic), pseudonym (GDPR look-ups).
 import { Command, InvalidArgumentError } from 'commander';
 import { registerDemoCommand } from '../demo/command.js';
 import { registerPseudonymCommand } from '../log/loki-erasure.js';

@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadCatalog } from '../catalog/load.js';
 import { PrometheusClient } from '../prometheus-client/client.js';
 import { prometheusUrl } from '../prometheus-client/url-setting.js';
-import { buildReport } from '../report/build-report.js';
+import { buildReport, type CostReport } from '../report/build-report.js';
 import { REPORT_PERIODS, type ReportPeriod } from '../report/periods.js';
 import { renderReportCsv } from '../report/render-csv.js';
 import { renderMarkdown } from '../report/render-markdown.js';
@@ -28,7 +28,7 @@ export async function runReport(opts: ReportCommandOptions): Promise<void> {
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   const client = new PrometheusClient({ url: prometheusUrl(opts.prometheus, '--prometheus'), timeoutMs: opts.timeout * 1000 });
   const catalog = loadCatalog(opts.catalog);
-  let report;
+  let report: CostReport;
   try {
     report = await buildReport({ client, catalog, period: opts.period as ReportPeriod, at: opts.at });
   } catch (e) {

@@ -62,11 +62,11 @@ export const DEMO_PROVIDERS: DemoProvider[] = [
   ] },
   { slug: 'together', weight: 3, latencyMs: 1300, cacheRatio: 0, models: [{ id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', weight: 1, input: 2000, output: 400 }] },
   { slug: 'fireworks', weight: 2, latencyMs: 1200, cacheRatio: 0, models: [{ id: 'accounts/fireworks/models/deepseek-v3-0324', weight: 1, input: 2500, output: 500 }] },
-  { slug: 'deepseek', weight: 4, latencyMs: 3500, cacheRatio: 0.5, models: [
+  { slug: 'deepseek', weight: 4, latencyMs: 3000, cacheRatio: 0.5, models: [
     { id: 'deepseek-chat', weight: 3, input: 2500, output: 500 },
     { id: 'deepseek-reasoner', weight: 1, input: 2500, output: 2000, reasoning: 0.7 },
   ] },
-  { slug: 'xai', weight: 2, latencyMs: 2400, cacheRatio: 0, models: [
+  { slug: 'xai', weight: 2, latencyMs: 2000, cacheRatio: 0, models: [
     { id: 'grok-3-mini', weight: 2, input: 1800, output: 600, reasoning: 0.5 },
     { id: 'grok-3', weight: 1, input: 2500, output: 500 },
   ] },

@@ -100,11 +100,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     }
     if (now >= endMs) break;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, tickMs - (Date.now() - now)));
-      opts.signal?.addEventListener('abort', () => {
+      const done = () => {
         clearTimeout(t);
+        opts.signal?.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(done, Math.max(0, tickMs - (Date.now() - now)));
+      opts.signal?.addEventListener('abort', done, { once: true });
     });
   }
   log(`demo: done: ${summary.events} events generated, ${summary.posted} accepted, ${summary.failedPosts} failed POSTs, ${summary.dropped} dropped`);

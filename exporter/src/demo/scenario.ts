@@ -160,14 +160,16 @@ export class Scenario {
     const incidents = this.incidents(fromMs, toMs);
     const outages = new Map<string, Incident>();
     for (const i of incidents) if (i.kind === 'outage') outages.set(i.provider!, i);
-    for (const [provider, i] of outages) events.push(...this.breakerEvents(provider, i, fromMs, toMs));
+    // One millisecond earlier, so the "closed" transition exactly at an outage's end is seen.
+    for (const i of this.incidents(fromMs - 1, toMs)) if (i.kind === 'outage') events.push(...this.breakerEvents(i.provider!, i, fromMs, toMs));
 
     const mid = (fromMs + toMs) / 2;
     const n = poisson(r, this.o.rate * diurnalFactor(this.hourOfDay(mid)) * ((toMs - fromMs) / 1000));
     for (let k = 0; k < n; k++) {
       const ts = fromMs + r() * (toMs - fromMs);
       let p = pick(r, DEMO_PROVIDERS);
-      const outage = outages.get(p.slug);
+      const o = outages.get(p.slug);
+      const outage = o && ts >= o.startMs && ts < o.endMs ? o : undefined;
       const phase = outage ? (ts - outage.startMs) / (outage.endMs - outage.startMs) : -1;
       if (outage && phase >= DEGRADED_UNTIL && phase < HALF_OPEN_FROM) {
         // Breaker open: the caller fails over instead of calling the provider.
@@ -247,7 +249,8 @@ export class Scenario {
     const output = Math.max(5, Math.round(logNormal(r, m.output, 0.6)));
     const cacheRead = p.cacheRatio > 0 && r() < 0.6 ? Math.floor(input * p.cacheRatio * r() * 2 * 0.9) : 0;
     const slow = degraded ? 4 : 1;
-    const latency = Math.round(logNormal(r, p.latencyMs * slow * Math.sqrt(output / m.output), 0.45));
+    // Spread chosen so a healthy provider's p95 stays near 2x its median, under every SLO target.
+    const latency = Math.round(logNormal(r, p.latencyMs * slow * Math.sqrt(output / m.output), 0.35));
     return {
       ...base,
       input_tokens: input,

@@ -130,7 +130,7 @@ export class PrometheusClient {
       throw new PrometheusError('bad_response', `Prometheus at ${this.url} answered HTTP ${res.status} with a non-JSON body (${text.slice(0, 120).trim() || 'empty'}); is this URL a Prometheus server?`);
     }
     if (parsed.status !== 'success') {
-      const kind = parsed.errorType === 'timeout' || res.status === 503 ? 'timeout' : 'query';
+      const kind = parsed.errorType === 'timeout' ? 'timeout' : 'query';
       throw new PrometheusError(kind, `Prometheus at ${this.url} failed: ${parsed.errorType ?? 'error'}: ${parsed.error ?? `HTTP ${res.status}`} (${what})`);
     }
     return parsed.data;

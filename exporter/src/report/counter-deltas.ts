@@ -57,7 +57,7 @@ function runsOf(b: readonly number[]): { runs: Run[]; windows: number[] } {
   return { runs, windows: w };
 }
 
-export function checkBoundaries(b: readonly number[]): void {
+function checkBoundaries(b: readonly number[]): void {
   if (b.length < 2) throw new Error('need at least two boundaries');
   for (let i = 0; i < b.length; i++) {
     if (!Number.isSafeInteger(b[i])) throw new Error(`boundary ${i} is not a whole number of ms: ${b[i]}`);

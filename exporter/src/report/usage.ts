@@ -52,6 +52,8 @@ export interface UsageQuery {
   /** Group rows by these labels; [] gives only totals. 'project' cannot be combined with others. */
   groupBy: Dimension[];
   filter?: UsageFilter;
+  /** Also sum request durations (only possible when grouping by provider and/or model). */
+  latency?: boolean;
 }
 
 /** A query that cannot be answered from the metrics as they are labelled (→ HTTP 400). */
@@ -91,6 +93,8 @@ const REQUEST_SOURCES: Source[] = [
   { metric: 'ai_request_duration_seconds_sum', labels: LATENCY_LABELS, add: (u, _l, d) => void (u.latency!.sumSeconds += d) },
   { metric: 'ai_request_duration_seconds_count', labels: LATENCY_LABELS, add: (u, _l, d) => void (u.latency!.count += d) },
 ];
+
+const LATENCY_METRICS = new Set(['ai_request_duration_seconds_sum', 'ai_request_duration_seconds_count']);
 
 const PROJECT_SOURCES: Source[] = [
   { metric: 'ai_project_requests_total', labels: ['project'], add: (u, _l, d) => void (u.requests += d) },
@@ -167,8 +171,8 @@ export async function fetchUsage(client: PrometheusClient, q: UsageQuery): Promi
   }
   const family = project ? PROJECT_SOURCES : REQUEST_SOURCES;
   // A source joins only if it carries every grouping label: latency has no feature or team.
-  const sources = family.filter((s) => q.groupBy.every((d) => s.labels.includes(d)));
-  const withLatency = sources.some((s) => s.metric.startsWith('ai_request_duration_seconds'));
+  const sources = family.filter((s) => q.groupBy.every((d) => s.labels.includes(d)) && (q.latency || !LATENCY_METRICS.has(s.metric)));
+  const withLatency = sources.some((s) => LATENCY_METRICS.has(s.metric));
   const template = emptyUsage(project ? 'project' : 'request', withLatency);
   const matchers = matchersFor(q.filter);
 

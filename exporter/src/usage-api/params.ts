@@ -28,7 +28,7 @@ export class ParamError extends Error {
 }
 
 const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
-  z.enum(values, { error: (iss) => `expected one of ${values.join(', ')}, got ${JSON.stringify(iss.input)}` });
+  z.enum(values, { error: (iss) => (iss.input === undefined ? `required: one of ${values.join(', ')}` : `expected one of ${values.join(', ')}, got ${JSON.stringify(iss.input)}`) });
 
 const commaList = z
   .string()

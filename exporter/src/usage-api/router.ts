@@ -80,7 +80,7 @@ export function createUsageApiRouter(opts: UsageApiOptions): Router {
   router.get(
     '/breakdown',
     handle('breakdown', async (p) => {
-      const [bucket] = await fetchUsage(opts.client, { boundaries: [p.fromMs, p.toMs], groupBy: breakdownDimensions(p.by!), filter: p.filter });
+      const [bucket] = await fetchUsage(opts.client, { boundaries: [p.fromMs, p.toMs], groupBy: breakdownDimensions(p.by!), filter: p.filter, latency: p.by === 'model' });
       return breakdownBody(p.by!, bucket.rows, opts.catalog);
     }),
   );

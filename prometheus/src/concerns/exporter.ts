@@ -43,7 +43,7 @@ export function exporterRules(cfg: RuleConfig): RuleFile {
             severity: 'ticket',
             summary: 'The tokenscope exporter is not being scraped.',
             description:
-              'Prometheus has no successful scrape of the tokenscope exporter {{ $labels.instance }} (job {{ $labels.job }}, up = {{ $value }}); cost, budget and SLO rules see no new data.',
+              'Prometheus has no successful scrape of the tokenscope exporter {{ if $labels.instance }}{{ $labels.instance }}{{ else }}(no target at all){{ end }} in job {{ $labels.job }} (up = {{ $value }}); cost, budget and SLO rules see no new data.',
           }),
           alert(cfg, {
             name: 'NoEventsIngested',
