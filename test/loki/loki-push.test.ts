@@ -162,7 +162,10 @@ describe('Loki push failures', () => {
     expect(s.queued).toBeLessThanOrEqual(CAP);
     expect(s.sent).toBe(0);
     expect(s.queued + s.inFlight + s.dropped.queue_full + s.dropped.retries_exhausted).toBe(N);
-    expect(s.dropped.queue_full).toBeGreaterThanOrEqual(N - CAP - 500);
+    // Dropped: mostly the oldest lines (queue full); a batch that timed out twice meanwhile is
+    // given up too (retries exhausted). Either way counted, and only the queue and one batch held.
+    expect(s.dropped.queue_full).toBeGreaterThan(0);
+    expect(s.dropped.queue_full + s.dropped.retries_exhausted).toBeGreaterThanOrEqual(N - CAP - 500);
 
     // Loki comes back: what is shipped is the newest lines, ending with the last one ingested.
     loki.hang = false;

@@ -92,8 +92,30 @@ const SECONDS_BELOW = 1e11;
 // Epoch ms above this are really micro- or nanoseconds (1e14 ms is the year 5138).
 const MS_BELOW = 1e14;
 
-/** An ISO-8601 string, epoch ms or epoch seconds, as epoch ms. */
+// Event times outside [2015, now + 1 day] are writer bugs (a zeroed clock, ms read as µs). Left in,
+// one such line would pin ai_exporter_last_event_timestamp_seconds, freeze breaker state behind a
+// future time, or make a backfill span decades.
+const MIN_EVENT_MS = Date.UTC(2015, 0, 1);
+const FUTURE_SLACK_MS = 86_400_000;
+let maxEventMs = Date.now() + FUTURE_SLACK_MS;
+
+/** The event time itself, if plausible; else an invalid_field rejection naming `path`. */
+export function inRange(ms: number, path: string, raw: unknown): number {
+  if (ms >= MIN_EVENT_MS && ms <= maxEventMs) return ms;
+  // The upper bound moves with the clock; refresh it only when a time looks too new.
+  if (ms > maxEventMs) {
+    maxEventMs = Date.now() + FUTURE_SLACK_MS;
+    if (ms <= maxEventMs) return ms;
+  }
+  throw invalid(path, 'a time between 2015-01-01 and one day from now', raw);
+}
+
+/** An ISO-8601 string, epoch ms or epoch seconds, as epoch ms, within [2015-01-01, now + 1 day]. */
 export function readTimestamp(v: unknown, path: string): number {
+  return inRange(readTimestampUnchecked(v, path), path, v);
+}
+
+function readTimestampUnchecked(v: unknown, path: string): number {
   if (typeof v === 'number') {
     if (Number.isFinite(v) && v > 0 && v < MS_BELOW) return v < SECONDS_BELOW ? Math.round(v * 1000) : v;
     throw invalid(path, 'epoch seconds or milliseconds', v);

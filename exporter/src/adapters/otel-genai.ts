@@ -7,7 +7,7 @@
 // input_tokens through; when input is smaller than its cache parts it cannot be inclusive, so
 // the parts are added (likewise reasoning > output).
 import type { RequestRecord } from '../events/types.js';
-import { type JsonObject, invalid, isObject, missing, readTimestamp } from './fields.js';
+import { type JsonObject, inRange, invalid, isObject, missing, readTimestamp } from './fields.js';
 import { normalizeProvider } from './providers.js';
 import { markFailed, newRequest } from './request-record.js';
 
@@ -51,7 +51,8 @@ export function genAiAttributesToRecord(attrs: JsonObject, span: SpanContext): R
   if (input < cacheRead + cacheWrite) input += cacheRead + cacheWrite;
   if (output < reasoning) output += reasoning;
 
-  const rec = newRequest(span.startMs, normalizeProvider(providerName), model, { input, output, cacheRead, cacheWrite, reasoning });
+  const startMs = inRange(span.startMs, 'startTimeUnixNano', `${span.startMs} ms`);
+  const rec = newRequest(startMs, normalizeProvider(providerName), model, { input, output, cacheRead, cacheWrite, reasoning });
   rec.requestId = text(attrs, 'gen_ai.response.id', p);
   rec.sessionId = text(attrs, 'gen_ai.conversation.id', p) ?? text(attrs, 'session.id', p);
   rec.userId = text(attrs, 'user.id', p);

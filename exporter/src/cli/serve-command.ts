@@ -6,13 +6,14 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { loadCatalog } from '../catalog/load.js';
 import { Pipeline } from '../ingest/pipeline.js';
+import { expandFiles } from '../ingest/read-files.js';
 import { StateFile } from '../ingest/state-file.js';
 import { LokiShipper } from '../log/loki-push.js';
 import { lokiOptionsFromEnv, registerLokiMetrics } from '../log/loki-serve.js';
 import { createRequestLog } from '../log/request-log.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
 import { createApp } from '../server/app.js';
-import { FileTailer } from '../sources/file-tail.js';
+import { FileTailer, LineTooLongError, type SavedPositions } from '../sources/file-tail.js';
 import { API_TOKEN_ENV, usageApiFromSettings } from '../usage-api/setup.js';
 
 export interface ServeOptions {
@@ -70,23 +71,32 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   }
 
   let tailer: FileTailer | undefined;
-  const state = opts.stateFile ? new StateFile(opts.stateFile, pipeline, () => tailer?.positions() ?? {}) : undefined;
-  const positions = state?.load() ?? {};
-  if (state) log.info({ stateFile: opts.stateFile, files: Object.keys(positions).length }, 'restored state');
+  // Without a tailer, saved positions pass through unchanged: a run without --files must not
+  // forget them, or the next run with --files would read those files again from the start.
+  let savedPositions: SavedPositions = {};
+  const state = opts.stateFile ? new StateFile(opts.stateFile, pipeline, () => tailer?.positions() ?? savedPositions) : undefined;
+  savedPositions = state?.load() ?? {};
+  if (state) log.info({ stateFile: opts.stateFile, files: Object.keys(savedPositions).length }, 'restored state');
 
   if (opts.files.length) {
+    const matched = await expandFiles(opts.files);
+    if (matched.length === 0) log.warn({ files: opts.files }, 'no file matches --files yet; waiting for one to appear');
     tailer = new FileTailer({
       globs: opts.files,
       pollIntervalMs: opts.pollInterval,
       startAt: opts.startAt,
-      positions,
+      positions: savedPositions,
       onLines: ({ file, lines, firstLineNo }) => {
         for (let i = 0; i < lines.length; i++) {
           const r = pipeline.ingestLine(lines[i], 'file');
           if (!r.ok) log.warn({ file, line: firstLineNo + i, reason: r.reason }, r.message);
         }
       },
-      onError: (err, file) => log.warn({ file }, err.message),
+      onError: (err, file) => {
+        // An oversize line is a rejected line like any other: counted, not only logged.
+        if (err instanceof LineTooLongError) pipeline.countRejected('file', 'too_long');
+        log.warn({ file }, err.message);
+      },
     });
   }
 
@@ -105,26 +115,38 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.on('error', reject);
   });
-  await tailer?.start();
-  state?.startPeriodic(opts.stateInterval, (e) => log.error({ err: e.message }, 'cannot write state file'));
-  const addr = server.address();
-  log.info({ address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : addr, files: opts.files }, 'tokenscope exporter listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    // Order matters: stop taking events (in-flight requests finish), stop reading files, and only
+    // then write the final state, so everything acknowledged or read is in it.
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections?.();
+    const forced = setTimeout(() => server.closeAllConnections?.(), 5000);
+    await closed;
+    clearTimeout(forced);
     await tailer?.stop();
     state?.stopPeriodic();
-    state?.save(true);
+    try {
+      state?.save(true);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'cannot write state file');
+    }
     // pino's async stdout may hold lines still being written; wait for them before exiting.
     await requestLog?.flushAsync();
-    server.closeAllConnections?.();
-    await new Promise<void>((r) => server.close(() => r()));
     await loki?.close(2000); // bounded: an unreachable Loki must not hold up the stop
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // Checkpoints run during the first catch-up too: a kill -9 half-way through a large backlog
+  // must resume from the last checkpoint, not from the beginning.
+  state?.startPeriodic(opts.stateInterval, (e) => log.error({ err: e.message }, 'cannot write state file'));
+  await tailer?.start();
+  const addr = server.address();
+  log.info({ address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : addr, files: opts.files }, 'tokenscope exporter listening');
 }

@@ -76,6 +76,12 @@ export class Pipeline {
     }
   }
 
+  /** A line a source rejected before it reached the pipeline (e.g. over the tailer's size limit). */
+  countRejected(source: Source, reason: LineRejection['reason']): void {
+    this.stats.line(source);
+    this.stats.reject(source, reason);
+  }
+
   /** An already-parsed object (JSON array element, track()). */
   ingestObject(obj: unknown, source: Source): Outcome {
     this.stats.line(source);

@@ -172,8 +172,8 @@ export class FileTailer {
     for (const t of this.tracked.values()) if (!t.orphan) out[t.path] = entry(t);
     // An orphan is only visible while it is drained; its stale path may already hold its successor.
     for (const t of this.tracked.values()) if (t.orphan && !(t.path in out)) out[t.path] = entry(t);
-    // Before the first scan has matched them, the given positions still stand: a checkpoint written
-    // now must not forget them.
+    // Until a scan matches them, the given positions still stand: a checkpoint written now must not
+    // forget them.
     for (const [path, pos] of Object.entries(this.saved ?? {})) if (!(path in out)) out[path] = { ...pos };
     return out;
   }
@@ -214,8 +214,13 @@ export class FileTailer {
       await t.fh.close().catch(() => {});
     }
     for (const [id, { path, st }] of byId) if (!this.tracked.has(id)) await this.open(path, st);
+    if (this.firstScan && this.saved) {
+      // Saved positions nothing matched stay until their file (same device and inode) shows up
+      // again, e.g. a log directory remounted late; dropping them would re-read those files.
+      const left = Object.keys(this.saved);
+      if (left.length) this.onError(new Error(`saved positions for ${left.length} file(s) not found yet (${left.slice(0, 3).join(', ')}); kept until they reappear`));
+    }
     this.firstScan = false;
-    this.saved = undefined;
 
     for (const t of [...this.tracked.values()]) {
       if (t.size < t.readPos) this.rewind(t); // truncated in place (copytruncate)
