@@ -1,6 +1,6 @@
 // kill -9 in the middle of a large file, restart from the state file: the totals equal the file's
 // totals exactly (nothing dropped, nothing counted twice).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,10 +36,18 @@ describe('restart after kill -9', () => {
       await first.stop('SIGKILL');
     }
     expect(seen).toBeLessThan(truths.length);
+    // The kill came during the first catch-up: a checkpoint must already exist, or the restart
+    // below would merely re-read the file from the start and prove nothing.
+    const saved = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { positions: Record<string, { offset: number }> };
+    const savedOffset = Object.values(saved.positions)[0]?.offset ?? 0;
+    expect(savedOffset).toBeGreaterThan(0);
 
     const port2 = await freePort();
     const second = startProcess(process.execPath, [CLI, ...args(port2)]);
     try {
+      // The restored counters are served before any new line is read: they start where the checkpoint was.
+      const first2 = await waitFor('restarted exporter', async () => scrape(port2), 30_000, 50);
+      expect(sum(first2, 'ai_exporter_lines_total', { source: 'file' })).toBeGreaterThan(0);
       const samples = await waitFor('all lines after restart', async () => {
         const s = await scrape(port2);
         return sum(s, 'ai_exporter_lines_total', { source: 'file' }) >= truths.length ? s : undefined;

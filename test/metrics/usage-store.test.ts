@@ -64,6 +64,20 @@ describe('UsageStore', () => {
     expect(sum(x, 'ai_circuit_breaker_state', { provider: 'groq' })).toBe(1);
   });
 
+  it('escapes a hostile breaker provider and counts a folded one as overflow', () => {
+    const s = new UsageStore(parseCatalog(`
+version: 1
+providers: [{ slug: openai, name: OpenAI, color: "#10A37F", status: active, docs_url: "https://x.example", pricing_id: openai }]
+slo: { global: { availability: 0.99, latency_p95_seconds: 12, error_rate: 0.01 } }
+limits: { label_values: { provider: 2 } }
+`));
+    s.recordBreaker({ kind: 'breaker', timestampMs: 1_760_000_000_000, provider: 'evil"} 1\nfoo', state: 'open' });
+    s.recordBreaker({ kind: 'breaker', timestampMs: 1_760_000_000_000, provider: 'third', state: 'open' });
+    const x = parseExposition(s.render());
+    expect(x.filter((m) => m.name === 'ai_circuit_breaker_state').map((m) => m.labels.provider).sort()).toEqual(['evil"} 1\nfoo', 'openai', 'other']);
+    expect(sum(x, 'ai_exporter_label_overflow_total', { label: 'provider' })).toBe(1);
+  });
+
   it('restores a snapshot to the same exposition, and keeps counting from there', () => {
     const a = new UsageStore(CATALOG);
     a.recordRequest(rec(), FREE);

@@ -46,6 +46,28 @@ function tail(opts: Partial<FileTailerOptions> = {}) {
 }
 
 describe('FileTailer', () => {
+  it('keeps saved positions whose file is missing at start, and resumes them when it reappears', async () => {
+    append('a.log', 'one\ntwo\n');
+    const first = tail();
+    await first.tailer.pollOnce();
+    expect(first.take()).toEqual(['a.log:1:one', 'a.log:2:two']);
+    const saved = JSON.parse(JSON.stringify(first.tailer.positions())) as SavedPositions;
+    await first.tailer.stop();
+
+    // The log directory is unavailable when the exporter restarts (e.g. mounted late).
+    fs.renameSync(p('a.log'), p('a.away'));
+    const second = tail({ positions: saved });
+    await second.tailer.pollOnce();
+    expect(second.take()).toEqual([]);
+    expect(second.tailer.positions()[p('a.log')]).toMatchObject({ offset: 8, lineNo: 2 });
+    expect(second.errors.map((e) => e.err.message).join()).toMatch(/saved positions for 1 file\(s\) not found yet/);
+
+    fs.renameSync(p('a.away'), p('a.log'));
+    append('a.log', 'three\n');
+    await second.tailer.pollOnce();
+    expect(second.take()).toEqual(['a.log:3:three']);
+  });
+
   it('holds a partial line back until its newline arrives', async () => {
     const { tailer, take, batches } = tail();
     append('a.log', 'one\ntw');

@@ -8,7 +8,7 @@ export async function runBackfill(
   opts: { out: string; catalog?: string; step: number; maxBlockDuration: string; keepOpenmetrics?: string },
 ): Promise<void> {
   const catalog = loadCatalog(opts.catalog);
-  const files = await expandFiles(patterns);
+  const files = await expandFiles(patterns, { requireMatch: true });
   const r = await backfill({
     files,
     outDir: opts.out,

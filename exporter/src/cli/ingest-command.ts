@@ -10,7 +10,7 @@ export async function runIngestOnce(patterns: string[], opts: { catalog?: string
   const pipeline = new Pipeline(catalog, {
     onUnpriced: (provider, model) => process.stderr.write(`warning: no price for ${provider}/${model}; counted in ai_unpriced_requests_total\n`),
   });
-  const files = await expandFiles(patterns);
+  const files = await expandFiles(patterns, { requireMatch: true });
   let rejected = 0;
   for (const file of files) {
     await forEachLine(file, (line, lineNo) => {

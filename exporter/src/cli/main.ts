@@ -17,6 +17,14 @@ function positiveInt(name: string) {
   };
 }
 
+function atLeastOne(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be an integer of at least 1, got "${v}"`);
+    return n;
+  };
+}
+
 function collect(v: string, acc: string[]): string[] {
   return [...acc, v];
 }
@@ -36,10 +44,10 @@ export function buildProgram(): Command {
     .option('--files <glob>', 'JSONL files to tail (repeatable)', collect, [])
     .option('--start-at <where>', 'for files without saved position: beginning|end', 'beginning')
     .option('--state-file <file>', 'durable counters + file positions (survives restarts and kill -9)')
-    .option('--state-interval <ms>', 'how often the state file is written', positiveInt('--state-interval'), 1000)
-    .option('--poll-interval <ms>', 'file poll interval', positiveInt('--poll-interval'), 250)
+    .option('--state-interval <ms>', 'how often the state file is written', atLeastOne('--state-interval'), 1000)
+    .option('--poll-interval <ms>', 'file poll interval', atLeastOne('--poll-interval'), 250)
     .option('--ingest-token-file <file>', 'bearer token for POST /v1/events (or env TOKENSCOPE_INGEST_TOKEN)')
-    .option('--body-limit <bytes>', 'max request body for POST /v1/events', positiveInt('--body-limit'), 10 * 1024 * 1024)
+    .option('--body-limit <bytes>', 'max request body for POST /v1/events', atLeastOne('--body-limit'), 10 * 1024 * 1024)
     .option('--hash-key-file <file>', 'key for pseudonymising user/session ids in the request log (or env TOKENSCOPE_HASH_KEY)')
     .option('--no-request-log', 'do not write the per-request log line to stdout')
     .option('--otlp-feature-attribute <key>', 'OTLP span/resource attribute read as feature when tokenscope.feature is absent ("" for none)', 'service.name')
@@ -61,7 +69,7 @@ export function buildProgram(): Command {
     .description('turn old logs into Prometheus TSDB blocks (via promtool)')
     .requiredOption('--out <dir>', 'output TSDB directory')
     .option('--catalog <file>', 'catalog YAML')
-    .option('--step <seconds>', 'spacing of the written samples, like a scrape interval', positiveInt('--step'), 60)
+    .option('--step <seconds>', 'spacing of the written samples, like a scrape interval', atLeastOne('--step'), 60)
     .option('--max-block-duration <d>', 'promtool --max-block-duration (≤ 24h)', '24h')
     .option('--keep-openmetrics <dir>', 'keep the intermediate OpenMetrics files here')
     .argument('<files...>', 'JSONL files or globs')

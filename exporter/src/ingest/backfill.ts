@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/schema.js';
-import type { IngestRecord } from '../events/types.js';
+import type { IngestRecord, LineRejection } from '../events/types.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 import { forEachLine, type RejectedLine } from './read-files.js';
@@ -37,25 +37,45 @@ export interface BackfillResult {
 
 const DAY_MS = 86_400_000;
 
+/** A rejected line, placed in time at the good line before it. */
+interface RejectedAt {
+  kind: 'rejected';
+  timestampMs: number;
+  reason: LineRejection['reason'];
+}
+
 export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
   const stepMs = (opts.stepSeconds ?? 60) * 1000;
   if (!Number.isFinite(stepMs) || stepMs < 1000) throw new Error('--step must be at least 1 second');
   const pipeline = new Pipeline(opts.catalog, opts.pipeline);
   const renderer = new MetricsRenderer(pipeline, { processMetrics: false });
 
-  const records: IngestRecord[] = [];
+  const records: Array<IngestRecord | RejectedAt> = [];
   let rejected = 0;
   for (const file of opts.files) {
+    // A rejected line has no trustworthy time of its own: it is counted at the time of the good
+    // line before it in the same file, so reject ratios over backfilled ranges stay meaningful.
+    let lastGoodMs: number | undefined;
+    const early: RejectedAt[] = [];
     await forEachLine(file, (line, lineNo) => {
-      const r = pipeline.parseOrReject(line, 'file');
-      if ('kind' in r) records.push(r);
-      else {
+      const r = pipeline.parse(line);
+      if ('kind' in r) {
+        records.push(r);
+        if (lastGoodMs === undefined) for (const e of early) e.timestampMs = r.timestampMs;
+        lastGoodMs = r.timestampMs;
+      } else {
         rejected++;
+        const at: RejectedAt = { kind: 'rejected', timestampMs: lastGoodMs ?? NaN, reason: r.reason };
+        if (lastGoodMs === undefined) early.push(at);
+        records.push(at);
         opts.onReject?.({ file, lineNo, reason: r.reason, message: r.message });
       }
     });
   }
-  if (records.length === 0) throw new Error('backfill: no valid events in the input files');
+  const good = records.filter((r) => r.kind !== 'rejected' || Number.isFinite(r.timestampMs));
+  if (!good.some((r) => r.kind !== 'rejected')) throw new Error('backfill: no valid events in the input files');
+  records.length = 0;
+  records.push(...good);
   // Stable sort: lines with equal timestamps keep file order.
   records.sort((a, b) => a.timestampMs - b.timestampMs);
   const firstMs = records[0].timestampMs;
@@ -72,7 +92,11 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
   try {
     // The first sample sits one step after the first event; the last one covers the last event.
     for (let t = Math.floor(firstMs / stepMs) * stepMs + stepMs; ; t += stepMs) {
-      while (i < records.length && records[i].timestampMs < t) pipeline.ingestRecord(records[i++], 'file');
+      while (i < records.length && records[i].timestampMs < t) {
+        const r = records[i++];
+        if (r.kind === 'rejected') pipeline.countRejected('file', r.reason);
+        else pipeline.ingestRecord(r, 'file');
+      }
       const d = Math.floor((t - 1) / DAY_MS);
       if (d !== day) {
         if (fd !== undefined) {

@@ -64,15 +64,15 @@ export class Pipeline {
   }
 
   /**
-   * Parses a line without counting it yet, for backfill, which sorts records by time before
-   * counting them with ingestRecord(). A rejection is counted here, as a line of `source`.
+   * Parses a line without counting anything, for backfill, which sorts records by time before
+   * counting them with ingestRecord() and countRejected().
    */
-  parseOrReject(line: string, source: Source): IngestRecord | Extract<Outcome, { ok: false }> {
+  parse(line: string): IngestRecord | { reason: LineRejection['reason']; message: string } {
     try {
       return parseLine(line);
     } catch (e) {
-      this.stats.line(source);
-      return this.rejected(e, source);
+      if (e instanceof LineRejection) return { reason: e.reason, message: e.message };
+      return { reason: 'invalid_field', message: `internal error while reading the line: ${(e as Error)?.message ?? String(e)}` };
     }
   }
 

@@ -11,12 +11,21 @@ export interface RejectedLine {
   message: string;
 }
 
-/** Expands globs (a plain path stays as it is, even if it does not exist, so the error names it). */
-export async function expandFiles(patterns: string[]): Promise<string[]> {
+/**
+ * Expands globs (a plain path stays as it is, even if it does not exist, so the error names it).
+ * With `requireMatch`, a glob matching nothing is an error: a one-shot run over a mistyped glob
+ * must not succeed with zero events.
+ */
+export async function expandFiles(patterns: string[], opts: { requireMatch?: boolean } = {}): Promise<string[]> {
   const out: string[] = [];
   for (const p of patterns) {
-    if (fg.isDynamicPattern(p)) out.push(...(await fg(p, { onlyFiles: true, absolute: true })).sort());
-    else out.push(p);
+    if (!fg.isDynamicPattern(p)) {
+      out.push(p);
+      continue;
+    }
+    const found = (await fg(p, { onlyFiles: true, absolute: true })).sort();
+    if (found.length === 0 && opts.requireMatch) throw new Error(`no file matches ${p}`);
+    out.push(...found);
   }
   return out;
 }

@@ -5,7 +5,7 @@
 import type { Catalog } from '../catalog/schema.js';
 import { ERROR_TYPES, type BreakerRecord, type BreakerState, type ErrorType, type RequestRecord } from '../events/types.js';
 import { COST_BUCKETS_DOLLARS, bucketIndex, latencyBuckets } from './buckets.js';
-import { formatLe, formatValue, header, labelPairs, type Format } from './exposition.js';
+import { escapeLabelValue, formatLe, formatValue, header, labelPairs, type Format } from './exposition.js';
 import { LabelLimiter } from './label-limiter.js';
 
 /** What pricing hands to the store; see exporter/src/pricing. */
@@ -226,6 +226,7 @@ export class UsageStore {
 
   recordBreaker(rec: BreakerRecord): void {
     const provider = this.limiters.provider.fold(rec.provider);
+    if (provider !== rec.provider) this.overflow.set('provider', (this.overflow.get('provider') ?? 0) + 1);
     const ts = rec.timestampMs / 1000;
     const slot = this.breakers.get(provider) ?? { state: 0, failures: 0, sinceSeconds: 0 };
     const state = BREAKER_VALUE[rec.state];
@@ -389,11 +390,11 @@ export class UsageStore {
     for (const s of this.projects.values()) out.push(`ai_project_cost_dollars_total{${s.labels}} ${s.cost}${ts}\n`);
 
     out.push(header('ai_circuit_breaker_state', 'gauge', 'Circuit breaker state: 0 closed, 1 half-open, 2 open.', format));
-    for (const [p, b] of this.breakers) out.push(`ai_circuit_breaker_state{provider="${p}"} ${b.state}${ts}\n`);
+    for (const [p, b] of this.breakers) out.push(`ai_circuit_breaker_state{provider="${escapeLabelValue(p)}"} ${b.state}${ts}\n`);
     out.push(header('ai_circuit_breaker_failures', 'gauge', 'Failure count the breaker reported with its last state change.', format));
-    for (const [p, b] of this.breakers) out.push(`ai_circuit_breaker_failures{provider="${p}"} ${b.failures}${ts}\n`);
+    for (const [p, b] of this.breakers) out.push(`ai_circuit_breaker_failures{provider="${escapeLabelValue(p)}"} ${b.failures}${ts}\n`);
     out.push(header('ai_circuit_breaker_state_since_timestamp_seconds', 'gauge', 'When the breaker entered its current state (0 if never reported).', format));
-    for (const [p, b] of this.breakers) out.push(`ai_circuit_breaker_state_since_timestamp_seconds{provider="${p}"} ${b.sinceSeconds}${ts}\n`);
+    for (const [p, b] of this.breakers) out.push(`ai_circuit_breaker_state_since_timestamp_seconds{provider="${escapeLabelValue(p)}"} ${b.sinceSeconds}${ts}\n`);
 
     out.push(header('ai_exporter_label_overflow_total', 'counter', 'Records whose label value was folded into "other" by the cardinality cap.', format));
     for (const l of Object.keys(this.limiters)) out.push(`ai_exporter_label_overflow_total{label="${l}"} ${this.overflow.get(l) ?? 0}${ts}\n`);
