@@ -2,6 +2,9 @@
 import type { RequestRecord, TokenCounts } from '../../exporter/src/events/types.js';
 import { parseCatalog } from '../../exporter/src/catalog/load.js';
 import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { rng } from '../../exporter/src/demo/random.js';
+
+export { rng };
 
 export function request(
   provider: string,
@@ -32,17 +35,6 @@ ${body}`,
   );
 }
 
-/** Deterministic PRNG (mulberry32) so a failing random vector can be reproduced. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Relative closeness; an exact zero must be matched exactly. */
 export function relClose(got: number, want: number, rel = 1e-12): boolean {

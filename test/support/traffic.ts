@@ -2,6 +2,9 @@
 // with tokenscope's semantics: input includes cache, output includes reasoning) and is written out
 // in one provider's own log shape following that provider's documented token semantics, so the
 // adapters are checked against totals they did not compute.
+import { rng } from '../../exporter/src/demo/random.js';
+
+export { rng };
 
 export interface Truth {
   timestampMs: number;
@@ -23,17 +26,6 @@ export interface Truth {
 
 export type Shape = 'canonical' | 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'litellm' | 'otel';
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const MIX: Array<{ provider: string; model: string; shapes: Shape[] }> = [
   { provider: 'openai', model: 'gpt-4o', shapes: ['openai-chat', 'canonical', 'litellm', 'otel'] },

@@ -7,6 +7,7 @@
 // half-opens and lets a trickle through, then closes. That sequence is what the alert rules and the
 // Alertmanager inhibitions (breaker open silences that provider's error/latency alerts) are about.
 import { DEMO_CALLERS, DEMO_PROVIDERS, DEMO_USERS, type DemoProvider } from './profile.js';
+import { rng } from './random.js';
 
 export interface ScenarioOptions {
   seed?: number;
@@ -35,17 +36,6 @@ export interface Incident {
 
 export type DemoEvent = Record<string, unknown>;
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T extends { weight: number }>(r: () => number, xs: readonly T[]): T {
   let total = 0;

@@ -143,21 +143,8 @@ export class UsageStore {
 
   recordRequest(rec: RequestRecord, price: Priced): void {
     const e = this.entry(rec, 1);
-    const r = e.req;
-    const t = rec.tokens;
-    if (rec.status === 'success') r.success++;
-    else r.error++;
-    r.input += t.input;
-    r.output += t.output;
-    r.cacheRead += t.cacheRead;
-    r.cacheWrite += t.cacheWrite;
-    r.reasoning += t.reasoning;
-    if (rec.estimatedInputTokens !== undefined) r.estimated += rec.estimatedInputTokens;
-    r.costBuckets[bucketIndex(this.costBuckets, price.costUsd)]++;
-    r.costSum += price.costUsd;
-    r.costCount++;
-    r.revenue += price.revenueUsd;
-
+    this.count(e, rec, price, 1);
+    e.req.costBuckets[bucketIndex(this.costBuckets, price.costUsd)]++;
     const pm = e.pm;
     if (rec.latencySeconds !== undefined) {
       pm.durBuckets[bucketIndex(this.latencyBuckets, rec.latencySeconds)]++;
@@ -169,18 +156,6 @@ export class UsageStore {
       pm.ttftSum += rec.ttftSeconds;
       pm.ttftCount++;
     }
-    if (rec.status === 'error') pm.errors[ERROR_INDEX[rec.errorType ?? 'other'] ?? ERROR_INDEX.other]++;
-    if (!price.priced) pm.unpriced++;
-
-    const pj = e.proj;
-    pj.requests++;
-    pj.input += t.input;
-    pj.output += t.output;
-    pj.cost += price.costUsd;
-
-    const ts = rec.timestampMs / 1000;
-    if (ts > this.lastEventSeconds) this.lastEventSeconds = ts;
-    this.version++;
   }
 
   /**
@@ -190,6 +165,18 @@ export class UsageStore {
    */
   recordAggregate(rec: RequestRecord, price: Priced, n: number, latency?: { buckets: readonly number[]; sum: number; count: number }): void {
     const e = this.entry(rec, n);
+    this.count(e, rec, price, n);
+    if (n > 0) e.req.costBuckets[bucketIndex(this.costBuckets, price.costUsd / n)] += n;
+    const pm = e.pm;
+    if (latency !== undefined && latency.count > 0 && latency.buckets.length === pm.durBuckets.length) {
+      for (let i = 0; i < latency.buckets.length; i++) pm.durBuckets[i] += latency.buckets[i];
+      pm.durSum += latency.sum;
+      pm.durCount += latency.count;
+    }
+  }
+
+  /** The counters shared by single and aggregate records: `n` requests whose totals are in `rec` and `price`. */
+  private count(e: CacheEntry, rec: RequestRecord, price: Priced, n: number): void {
     const r = e.req;
     const t = rec.tokens;
     if (rec.status === 'success') r.success += n;
@@ -199,17 +186,12 @@ export class UsageStore {
     r.cacheRead += t.cacheRead;
     r.cacheWrite += t.cacheWrite;
     r.reasoning += t.reasoning;
-    if (n > 0) r.costBuckets[bucketIndex(this.costBuckets, price.costUsd / n)] += n;
+    if (rec.estimatedInputTokens !== undefined) r.estimated += rec.estimatedInputTokens;
     r.costSum += price.costUsd;
     r.costCount += n;
     r.revenue += price.revenueUsd;
 
     const pm = e.pm;
-    if (latency !== undefined && latency.count > 0 && latency.buckets.length === pm.durBuckets.length) {
-      for (let i = 0; i < latency.buckets.length; i++) pm.durBuckets[i] += latency.buckets[i];
-      pm.durSum += latency.sum;
-      pm.durCount += latency.count;
-    }
     if (rec.status === 'error') pm.errors[ERROR_INDEX[rec.errorType ?? 'other'] ?? ERROR_INDEX.other] += n;
     if (!price.priced) pm.unpriced += n;
 
