@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeDashboardArtifacts } from '../dashboards-src/build.js';
 import { REPO_ROOT, RULES_DIR, writeRuleArtifacts } from '../prometheus/src/generate.js';
 
 export interface Generator {
@@ -20,6 +21,8 @@ export interface Generator {
 
 export const GENERATORS: Generator[] = [
   { name: 'prometheus rules (npm run build:rules)', owns: [RULES_DIR], write: (out, repo) => void writeRuleArtifacts(out, repo) },
+  // docs/dashboards.md is generated too and compared, but docs/ holds hand-written files: not owned.
+  { name: 'dashboards (npm run build:dashboards)', owns: ['provisioning/dashboards'], write: (out) => void writeDashboardArtifacts(out) },
 ];
 
 function filesUnder(dir: string): string[] {

@@ -35,6 +35,13 @@ export interface RuleConfig {
   exporterJob: string;
   alertPrefix: string;
   runbookBaseUrl: string;
+  /**
+   * Interval of the groups whose long ranges are costly and move slowly. At most half of
+   * Prometheus' 5-minute lookback: a recorded sample older than 5 minutes is invisible, so a
+   * 5m or 15m interval would leave gaps in dashboards and alerts, and one missed evaluation must
+   * not either.
+   */
+  slowInterval: string;
   /** Seconds; undefined keeps production `for:` durations. */
   maxForSeconds?: number;
   slo: {
@@ -106,6 +113,7 @@ export function ruleConfig(catalog: Catalog, opts: GenerateOptions = {}): RuleCo
     exporterJob: 'tokenscope',
     alertPrefix: 'TokenScope',
     runbookBaseUrl: 'https://github.com/tokenscope/tokenscope/blob/main/docs/runbooks.md',
+    slowInterval: '2m',
     maxForSeconds: opts.maxFor === undefined ? undefined : parseDuration(opts.maxFor),
     slo: {
       period: formatDuration(periodSeconds),

@@ -1,22 +1,5 @@
-// PromQL text building shared by the rule modules: aggregation levels and their rule names, and
-// the two idioms that appear in several files. Nothing else belongs here.
-
-/** An aggregation level: the labels a recorded series keeps, which also name it. */
-export interface Level {
-  labels: string[];
-  /** Words for comments: "per provider and model". */
-  what: string;
-}
-
-export const GLOBAL: Level = { labels: [], what: 'in total' };
-
-/**
- * `level:metric:operations`. The level is the kept labels joined by `_`; with none left it is empty
- * (`:ai_cost_dollars:rate5m`), as kube-prometheus writes `:node_memory_MemAvailable_bytes:sum`.
- */
-export function ruleName(level: Level, metric: string, operation: string): string {
-  return `${level.labels.join('_')}:${metric}:${operation}`;
-}
+// PromQL text building shared by the rule modules: aggregation, nesting, and reading a catalog
+// gauge once. Nothing else belongs here.
 
 export function sumBy(labels: string[], expr: string): string {
   return labels.length ? `sum by (${labels.join(', ')}) (${expr})` : `sum(${expr})`;

@@ -35,7 +35,8 @@ export function renderRuleFile(file: RuleFile, variant?: string): string {
     `# ${file.title}`,
     'groups:',
   ];
-  for (const group of file.groups) {
+  for (const [i, group] of file.groups.entries()) {
+    if (i > 0) out.push('');
     out.push(`  - name: ${group.name}`);
     if (group.interval) out.push(`    interval: ${group.interval}`);
     out.push('    rules:');

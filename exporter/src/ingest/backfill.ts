@@ -50,7 +50,7 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
   const pipeline = new Pipeline(opts.catalog, opts.pipeline);
   const renderer = new MetricsRenderer(pipeline, { processMetrics: false });
 
-  const records: Array<IngestRecord | RejectedAt> = [];
+  let records: Array<IngestRecord | RejectedAt> = [];
   let rejected = 0;
   for (const file of opts.files) {
     // A rejected line has no trustworthy time of its own: it is counted at the time of the good
@@ -72,10 +72,9 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
       }
     });
   }
-  const good = records.filter((r) => r.kind !== 'rejected' || Number.isFinite(r.timestampMs));
-  if (!good.some((r) => r.kind !== 'rejected')) throw new Error('backfill: no valid events in the input files');
-  records.length = 0;
-  records.push(...good);
+  // Rejects in a file without any good line have no time to be placed at.
+  records = records.filter((r) => r.kind !== 'rejected' || Number.isFinite(r.timestampMs));
+  if (!records.some((r) => r.kind !== 'rejected')) throw new Error('backfill: no valid events in the input files');
   // Stable sort: lines with equal timestamps keep file order.
   records.sort((a, b) => a.timestampMs - b.timestampMs);
   const firstMs = records[0].timestampMs;

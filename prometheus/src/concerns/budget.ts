@@ -4,8 +4,8 @@
 import { alert } from '../alert.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { catalogValue, GLOBAL, ruleName, type Level } from '../promql.js';
-import { MODEL, PROVIDER, TEAM } from './cost.js';
+import { GLOBAL, MODEL, PROVIDER, ruleName, TEAM, type Level } from '../levels.js';
+import { catalogValue } from '../promql.js';
 
 const SCOPE_NAME: Level = { labels: ['scope', 'name'], what: 'per budget scope and name' };
 

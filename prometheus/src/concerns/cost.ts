@@ -17,16 +17,11 @@
 import { alert } from '../alert.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { GLOBAL, indent, ruleName, sumBy, type Level } from '../promql.js';
+import { FEATURE, GLOBAL, MODEL, PROVIDER, PROVIDER_MODEL, ruleName, TEAM, type Level } from '../levels.js';
+import { indent, sumBy } from '../promql.js';
 
 const COST = 'ai_request_cost_dollars_sum';
 const METRIC = 'ai_cost_dollars';
-
-export const PROVIDER_MODEL: Level = { labels: ['provider', 'model'], what: 'per provider and model' };
-export const PROVIDER: Level = { labels: ['provider'], what: 'per provider' };
-export const MODEL: Level = { labels: ['model'], what: 'per model id (all providers serving it)' };
-export const TEAM: Level = { labels: ['team'], what: 'per team' };
-export const FEATURE: Level = { labels: ['feature'], what: 'per feature' };
 
 /** Levels computed from the raw counters; the others are sums of recorded series. */
 const RAW_LEVELS = [PROVIDER_MODEL, TEAM, FEATURE];
@@ -37,7 +32,7 @@ const DERIVED: Array<[Level, Level]> = [
   [GLOBAL, PROVIDER],
 ];
 /** Levels with period-to-date spend and a forecast: the budget scopes (total, provider, model, team). */
-export const PERIOD_LEVELS = [GLOBAL, PROVIDER, MODEL, TEAM];
+const PERIOD_LEVELS = [GLOBAL, PROVIDER, MODEL, TEAM];
 
 const rec = (record: string, help: string, expr: string): RecordingRule => ({ kind: 'record', record, help, expr });
 
@@ -47,22 +42,18 @@ function rawOrDerived(level: Level, op: string, help: string, raw: (l: Level) =>
 }
 
 function hourToDate(level: Level): RecordingRule {
-  const help = `Dollars spent ${level.what} since the top of the current UTC hour.`;
-  if (DERIVED.some(([l]) => l === level)) return rawOrDerived(level, 'hour_to_date', help, () => '');
-  const total = sumBy(level.labels, COST);
-  return rec(
-    ruleName(level, METRIC, 'hour_to_date'),
-    help,
-    [
+  return rawOrDerived(level, 'hour_to_date', `Dollars spent ${level.what} since the top of the current UTC hour.`, (l) => {
+    const total = sumBy(l.labels, COST);
+    return [
       'clamp_min(',
       `    ${total}`,
       `  - last_over_time(${total}[1h:1h]),`,
       '  0',
       ')',
       'or',
-      ruleName(level, METRIC, 'increase1h'),
-    ].join('\n'),
-  );
+      ruleName(l, METRIC, 'increase1h'),
+    ].join('\n');
+  });
 }
 
 interface Period {
@@ -168,6 +159,10 @@ export function costRules(cfg: RuleConfig): RuleFile {
     rawOrDerived(l, 'increase1d', `Dollars spent ${l.what} in the last 24 hours.`, (x) => sumBy(x.labels, `increase(${COST}[1d])`)),
   );
   const hour = [PROVIDER_MODEL, TEAM, PROVIDER, MODEL, GLOBAL].map(hourToDate);
+  // 30-day totals for dashboards, from the whole-hour increases (so: up to the last whole hour).
+  const increase30d = [PROVIDER_MODEL, TEAM, PROVIDER, GLOBAL].map((l) =>
+    rawOrDerived(l, 'increase30d', `Dollars spent ${l.what} in the last 30 days, up to the last whole hour.`, (x) => `sum_over_time(${ruleName(x, METRIC, 'increase1h')}[30d:1h])`),
+  );
 
   const spike = cfg.thresholds;
   return {
@@ -188,7 +183,8 @@ export function costRules(cfg: RuleConfig): RuleFile {
         ],
       },
       // A day-long range over every raw series is the costliest read here; it moves slowly.
-      { name: 'tokenscope-cost-daily', interval: '5m', rules: increase1d },
+      { name: 'tokenscope-cost-daily', interval: cfg.slowInterval, rules: increase1d },
+      { name: 'tokenscope-cost-30d', interval: cfg.slowInterval, rules: increase30d },
       {
         name: 'tokenscope-cost-alerts',
         rules: [

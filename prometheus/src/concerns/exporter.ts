@@ -3,7 +3,8 @@
 import { alert } from '../alert.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { ruleName, sumBy, type Level } from '../promql.js';
+import { ruleName, type Level } from '../levels.js';
+import { sumBy } from '../promql.js';
 
 const INSTANCE: Level = { labels: ['job', 'instance'], what: 'per exporter instance' };
 

@@ -6,8 +6,8 @@
 // No traffic is no evidence of trouble: a component without data counts as 1.
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { catalogValue, ruleName } from '../promql.js';
-import { PROVIDER } from './cost.js';
+import { PROVIDER, ruleName } from '../levels.js';
+import { catalogValue } from '../promql.js';
 import { P95_5M } from './latency.js';
 import { PROVIDER_ERROR_RATIO } from './slo.js';
 

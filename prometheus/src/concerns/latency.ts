@@ -4,15 +4,16 @@
 import { alert } from '../alert.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { catalogValue, ruleName, sumBy, type Level } from '../promql.js';
+import { ruleName, type Level } from '../levels.js';
+import { catalogValue, sumBy } from '../promql.js';
 
 const BUCKET = 'ai_request_duration_seconds_bucket';
 const PROVIDER_MODEL_LE: Level = { labels: ['provider', 'model', 'le'], what: 'per provider, model and bucket' };
 const PROVIDER_LE: Level = { labels: ['provider', 'le'], what: 'per provider and bucket' };
-export const PROVIDER_QUANTILE: Level = { labels: ['provider', 'quantile'], what: 'per provider' };
+const PROVIDER_QUANTILE: Level = { labels: ['provider', 'quantile'], what: 'per provider' };
 const PROVIDER_MODEL_QUANTILE: Level = { labels: ['provider', 'model', 'quantile'], what: 'per provider and model' };
 
-export const QUANTILES = ['0.5', '0.95', '0.99', '0.999'];
+const QUANTILES = ['0.5', '0.95', '0.99', '0.999'];
 
 const rec = (record: string, help: string, expr: string, labels?: Record<string, string>): RecordingRule => ({ kind: 'record', record, help, expr, ...(labels ? { labels } : {}) });
 
@@ -35,6 +36,7 @@ export function latencyRules(cfg: RuleConfig): RuleFile {
   const p5m = ruleName(PROVIDER_LE, BUCKET, 'rate5m');
   const pm1h = ruleName(PROVIDER_MODEL_LE, BUCKET, 'rate1h');
   const p1h = ruleName(PROVIDER_LE, BUCKET, 'rate1h');
+  const p7d = ruleName(PROVIDER_LE, BUCKET, 'rate7d');
   return {
     name: 'latency',
     title: 'Latency: duration bucket rates and p50/p95/p99/p99.9 per provider and model; p95-above-SLO alert.',
@@ -44,12 +46,22 @@ export function latencyRules(cfg: RuleConfig): RuleFile {
         rules: [
           rec(pm5m, 'Requests per second finishing within each latency bucket, per provider and model (5m).', sumBy(PROVIDER_MODEL_LE.labels, `rate(${BUCKET}[5m])`)),
           rec(p5m, 'Requests per second finishing within each latency bucket, per provider (5m).', sumBy(PROVIDER_LE.labels, pm5m)),
-          // Hourly bucket rates make week-long percentiles cheap: avg_over_time(…rate1h[7d:1h]).
+          // Hourly bucket rates make long-window percentiles cheap: avg_over_time(…rate1h[7d:1h]).
           rec(pm1h, 'Requests per second finishing within each latency bucket, per provider and model (1h).', sumBy(PROVIDER_MODEL_LE.labels, `rate(${BUCKET}[1h])`)),
           rec(p1h, 'Requests per second finishing within each latency bucket, per provider (1h).', sumBy(PROVIDER_LE.labels, pm1h)),
           ...quantiles(PROVIDER_MODEL_QUANTILE, pm5m, '5m'),
           ...quantiles(PROVIDER_QUANTILE, p5m, '5m'),
           ...quantiles(PROVIDER_QUANTILE, p1h, '1h'),
+        ],
+      },
+      // Week-long percentiles for dashboards: the hourly bucket rates averaged over 7 days (a mean
+      // of rates over equal hours is the week's rate), then quantiles.
+      {
+        name: 'tokenscope-latency-7d',
+        interval: cfg.slowInterval,
+        rules: [
+          rec(p7d, 'Requests per second finishing within each latency bucket, per provider, over the last 7 days (whole hours).', `avg_over_time(${p1h}[7d:1h])`),
+          ...quantiles(PROVIDER_QUANTILE, p7d, '7d'),
         ],
       },
       {

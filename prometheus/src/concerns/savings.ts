@@ -8,7 +8,8 @@
 //                   share of that uncached input removed at the input price
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { catalogValue, ruleName, sumBy, type Level } from '../promql.js';
+import { ruleName, type Level } from '../levels.js';
+import { catalogValue, sumBy } from '../promql.js';
 
 const PMF: Level = { labels: ['provider', 'model', 'feature'], what: 'per provider, model and feature' };
 const PMF_OPPORTUNITY: Level = { labels: ['provider', 'model', 'feature', 'opportunity'], what: PMF.what };
@@ -43,7 +44,7 @@ export function savingsRules(cfg: RuleConfig): RuleFile {
     groups: [
       {
         name: 'tokenscope-savings',
-        interval: '10m',
+        interval: cfg.slowInterval,
         rules: [
           ...tokenDays.map(([m, what]) => rec(day(m), `${what} per provider, model and feature in the last 24 hours.`, sumBy(PMF.labels, `increase(${m}_total[1d])`))),
           rec(day('ai_requests'), 'Requests per provider, model and feature in the last 24 hours.', sumBy(PMF.labels, 'increase(ai_requests_total[1d])')),

@@ -8,8 +8,8 @@
 import { alert } from '../alert.js';
 import type { BurnAlert, RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { catalogValue, ruleName, sumBy } from '../promql.js';
-import { PROVIDER, PROVIDER_MODEL } from './cost.js';
+import { PROVIDER, PROVIDER_MODEL, ruleName } from '../levels.js';
+import { catalogValue, sumBy } from '../promql.js';
 
 const rec = (record: string, help: string, expr: string): RecordingRule => ({ kind: 'record', record, help, expr });
 
@@ -108,8 +108,8 @@ export function sloRulesFile(cfg: RuleConfig): RuleFile {
     title: 'Requests, errors and provider availability SLOs: error ratios, burn rates, error budget left, circuit breaker; burn-rate and breaker alerts.',
     groups: [
       { name: 'tokenscope-slo', rules: [...requestRules(), ...fast] },
-      // Ranges as long as the SLO period are read every 5 minutes, which is plenty for a 30-day figure.
-      { name: 'tokenscope-slo-period', interval: '5m', rules: period },
+      // Ranges as long as the SLO period are read less often, which is plenty for a 30-day figure.
+      { name: 'tokenscope-slo-period', interval: cfg.slowInterval, rules: period },
       {
         name: 'tokenscope-slo-alerts',
         rules: [

@@ -3,8 +3,8 @@
 // Ratios use hourly increases: 5 minutes of an expensive, bursty model is too noisy to price by.
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
-import { ruleName, sumBy } from '../promql.js';
-import { PROVIDER, PROVIDER_MODEL } from './cost.js';
+import { PROVIDER, PROVIDER_MODEL, ruleName } from '../levels.js';
+import { sumBy } from '../promql.js';
 
 const rec = (record: string, help: string, expr: string): RecordingRule => ({ kind: 'record', record, help, expr });
 
