@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh || exit 1
 
 failed=0
-npx tsc --noEmit -p tsconfig.json || { echo "type-check failed" >&2; failed=1; }
-npx tsx scripts/check-generated.ts || failed=1
+checks=0   # failed checks outside vitest, counted into the closing line
+npx tsc --noEmit -p tsconfig.json || { echo "type-check failed" >&2; failed=1; checks=$((checks + 1)); }
+npx tsx scripts/check-generated.ts || { failed=1; checks=$((checks + 1)); }
 
 report=$(mktemp)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || failed=1
@@ -17,6 +18,6 @@ node -e '
   try { r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); } catch {}
   const checks = Number(process.argv[2]);
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests + checks} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-' "$report" "$failed"
+' "$report" "$checks"
 rm -f "$report"
 exit $failed

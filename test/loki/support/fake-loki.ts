@@ -61,9 +61,12 @@ export class FakeLoki {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Decided on arrival: a request that came in while Loki "hung" must not be accepted later just
+    // because its body finished arriving after `hang` was lifted (the client has given up on it).
+    const hang = this.hang;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    if (this.hang) {
+    if (hang || res.destroyed) {
       this.hanging.push(res);
       return;
     }
