@@ -24,7 +24,7 @@ function route(labels: Record<string, string>, config = ALERTMANAGER_CONFIG): st
 
 describe('alertmanager.yml', () => {
   it('passes amtool check-config, committed and as the loopback variant (templates loaded)', () => {
-    expect(amtool(['check-config', ALERTMANAGER_CONFIG])).toMatch(/SUCCESS[\s\S]*3 inhibit rules[\s\S]*4 receivers[\s\S]*1 templates/);
+    expect(amtool(['check-config', ALERTMANAGER_CONFIG])).toMatch(/SUCCESS[\s\S]*4 inhibit rules[\s\S]*4 receivers[\s\S]*1 templates/);
     const dir = mkdtempSync(join(tmpdir(), 'tokenscope-amcfg-'));
     const variant = writeAlertmanagerVariant({ sinkUrl: 'http://127.0.0.1:1', dir });
     expect(amtool(['check-config', variant])).toContain('SUCCESS');
@@ -109,11 +109,14 @@ describe('inhibitions on a real Alertmanager', () => {
     twinTicketAnthropic: { alertname: 'TokenScopeTwin', severity: 'ticket', provider: 'anthropic' },
     twinTicketOpenai: { alertname: 'TokenScopeTwin', severity: 'ticket', provider: 'openai' },
     otherTicketAnthropic: { alertname: 'TokenScopeOther', severity: 'ticket', provider: 'anthropic' },
+    slowBurnAnthropic: { alertname: 'TokenScopeErrorBudgetSlowBurn', severity: 'ticket', provider: 'anthropic' },
+    slowBurnMistral: { alertname: 'TokenScopeErrorBudgetSlowBurn', severity: 'ticket', provider: 'mistral' },
   };
   const sources = [
     breaker,
     { alertname: 'TokenScopeBudgetExceeded', severity: 'ticket', scope: 'team', name: 'research' },
     { alertname: 'TokenScopeTwin', severity: 'page', provider: 'anthropic' },
+    { alertname: 'TokenScopeErrorBudgetFastBurn', severity: 'page', provider: 'anthropic' },
   ];
 
   beforeAll(async () => {
@@ -155,5 +158,10 @@ describe('inhibitions on a real Alertmanager', () => {
     expect(status(targets.twinTicketAnthropic).status.inhibitedBy).toEqual([fingerprint(sources[2])]);
     expect(status(targets.twinTicketOpenai).status.inhibitedBy).toEqual([]);
     expect(status(targets.otherTicketAnthropic).status.inhibitedBy).toEqual([]);
+  });
+
+  it('the fast-burn page silences the slow-burn ticket of the same provider only (generated alert names)', () => {
+    expect(status(targets.slowBurnAnthropic).status.inhibitedBy).toEqual([fingerprint(sources[3])]);
+    expect(status(targets.slowBurnMistral).status.inhibitedBy).toEqual([]);
   });
 });

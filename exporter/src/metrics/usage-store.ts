@@ -311,7 +311,7 @@ export class UsageStore {
     const hCost = this.costBuckets.length + 3;
     const hLat = this.latencyBuckets.length + 3;
     let n = this.requests.size * (2 + 6 + hCost + 1);
-    for (const s of this.providerModels.values()) n += 2 * hLat + s.errors.filter((x) => x > 0).length + (s.unpriced ? 1 : 0);
+    n += this.providerModels.size * (2 * hLat + ERROR_TYPES.length + 1);
     n += this.projects.size * 4 + this.breakers.size * 3;
     return n;
   }
@@ -328,8 +328,10 @@ export class UsageStore {
 
     out.push(header('ai_requests_total', 'counter', 'LLM requests by outcome (status="success"|"error").', format));
     for (const s of reqs) {
-      if (s.success) out.push(`ai_requests_total{${s.labels},status="success"} ${s.success}${ts}\n`);
-      if (s.error) out.push(`ai_requests_total{${s.labels},status="error"} ${s.error}${ts}\n`);
+      // Both outcomes from the first request on, at 0 if need be: a series born above 0 loses its
+      // first increment to rate()/increase(), so a provider's first failures would go unseen.
+      out.push(`ai_requests_total{${s.labels},status="success"} ${s.success}${ts}\n`);
+      out.push(`ai_requests_total{${s.labels},status="error"} ${s.error}${ts}\n`);
     }
     const tokenFamilies: Array<[string, string, keyof RequestSlot]> = [
       ['ai_tokens_input_total', 'Input tokens, cache reads and writes included.', 'input'],
@@ -354,12 +356,11 @@ export class UsageStore {
     for (const s of pms) if (s.ttftCount) this.histogram(out, 'ai_time_to_first_token_seconds', s.labels, this.latencyBuckets, s.ttftBuckets, s.ttftSum, s.ttftCount, ts);
     out.push(header('ai_request_errors_total', 'counter', 'Failed LLM requests by error type.', format));
     for (const s of pms) {
-      for (let i = 0; i < ERROR_TYPES.length; i++) {
-        if (s.errors[i]) out.push(`ai_request_errors_total{${s.labels},error_type="${ERROR_TYPES[i]}"} ${s.errors[i]}${ts}\n`);
-      }
+      // Every error type at 0 from the first request on, for the same reason as status="error".
+      for (let i = 0; i < ERROR_TYPES.length; i++) out.push(`ai_request_errors_total{${s.labels},error_type="${ERROR_TYPES[i]}"} ${s.errors[i]}${ts}\n`);
     }
     out.push(header('ai_unpriced_requests_total', 'counter', 'Successful requests for models no price is known for.', format));
-    for (const s of pms) if (s.unpriced) out.push(`ai_unpriced_requests_total{${s.labels}} ${s.unpriced}${ts}\n`);
+    for (const s of pms) out.push(`ai_unpriced_requests_total{${s.labels}} ${s.unpriced}${ts}\n`);
 
     out.push(header('ai_project_requests_total', 'counter', 'LLM requests by project.', format));
     for (const s of this.projects.values()) out.push(`ai_project_requests_total{${s.labels}} ${s.requests}${ts}\n`);

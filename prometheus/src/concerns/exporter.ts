@@ -41,7 +41,9 @@ export function exporterRules(cfg: RuleConfig): RuleFile {
             // absent() is 1; × 0 so $value reads like `up` in both branches.
             expr: `${up} == 0\nor\nabsent(${up}) * 0`,
             for: '5m',
-            severity: 'ticket',
+            // A page: with the exporter gone every burn-rate series goes stale and a firing burn
+            // page would resolve while the outage goes on; on-call must hear that they are blind.
+            severity: 'page',
             summary: 'The tokenscope exporter is not being scraped.',
             description:
               'Prometheus has no successful scrape of the tokenscope exporter {{ if $labels.instance }}{{ $labels.instance }}{{ else }}(no target at all){{ end }} in job {{ $labels.job }} (up = {{ $value }}); cost, budget and SLO rules see no new data.',
