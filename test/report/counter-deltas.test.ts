@@ -83,6 +83,15 @@ describe('exact counter deltas', () => {
     expect(whole[0].reduce((s, x) => s + x.delta, 0)).toBe(total);
   });
 
+  it('a first bucket shorter than the sample spacing still finds its base (rolling ranges start mid-minute)', async () => {
+    // B0 = 70 min 40 s, B1 = 71 min: no sample lies in the 20 s before B0, so the base must come from
+    // further back (the sample at 70 min), not be taken as 0 ("new series": all 710 would count).
+    const bounds = [T0 + 70 * MIN + 40_000, T0 + 71 * MIN, T0 + 120 * MIN];
+    const deltas = await counterDeltas(client, 'ai_requests_total', ['model="a"'], bounds);
+    // a: 700 at 70 min, 710 at 71, 890 at 89, restart, 303 at 120: 10 in the first bucket, then 180 + 303.
+    expect(deltas.map((b) => b.reduce((s, x) => s + x.delta, 0))).toEqual([10, 180 + 303]);
+  });
+
   it('a report over the day counts the resets exactly, and says the rules are not loaded', async () => {
     const report = await buildReport({ client, catalog: loadCatalog(), period: 'daily', at: '2026-09-01', nowMs: Date.UTC(2026, 10, 25) });
     expect(report.totals.requests).toBe(Object.values(EXACT).flat().reduce((s, v) => s + v, 0));

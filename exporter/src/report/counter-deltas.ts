@@ -17,9 +17,9 @@
 // series in that bucket are fetched and walked with the usual reset rule (a drop means the counter
 // restarted from 0). A false alarm only costs one extra query; the answer is the same.
 //
-// Limits, documented in docs/reports.md: a series silent for longer than the first bucket before B0
-// is taken as new (its whole value counts), and, like Prometheus itself, a reset followed by growth
-// past the old value between two samples is invisible.
+// Limits, documented in docs/reports.md: a series silent for more than 35 days before B0 is taken
+// as new (its whole value counts), and, like Prometheus itself, a reset followed by growth past the
+// old value between two samples is invisible.
 import { mapConcurrent } from '../prometheus-client/concurrency.js';
 import type { Labels, PrometheusClient } from '../prometheus-client/client.js';
 import { rangeMs, selector, seriesSelector } from '../prometheus-client/promql.js';
@@ -32,6 +32,8 @@ export interface SeriesDelta {
 /** Prometheus refuses range queries of more than 11,000 points per series. */
 const MAX_POINTS_PER_QUERY = 10_000;
 const RAW_CONCURRENCY = 4;
+/** How far back the value before the first bucket is looked for (longer than any silence we bridge). */
+const BASE_LOOKBACK_MS = 35 * 86_400_000;
 
 function seriesKey(labels: Labels): string {
   return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
@@ -105,6 +107,13 @@ export async function counterDeltas(
     RAW_CONCURRENCY,
     ([r, kind]) => fetchRun(r, kind),
   );
+  // The base before the first bucket is looked up over a long window, not the first bucket's
+  // length: a clipped first bucket (a rolling range starting mid-hour) or a scrape gap before B0
+  // would otherwise leave no base, and the series' whole lifetime value would count as new.
+  const baseWindow = Math.max(windows[0], BASE_LOOKBACK_MS);
+  for (const s of await client.instant(`last_over_time(${sel}[${rangeMs(baseWindow)}])`, boundaries[0])) {
+    values[0].set(seriesKey(s.labels), s.value);
+  }
 
   const out: SeriesDelta[][] = boundaries.slice(1).map(() => []);
   const rawTasks: Array<{ key: string; bucket: number; base: number }> = [];
