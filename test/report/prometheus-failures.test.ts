@@ -80,6 +80,7 @@ describe('when Prometheus is down, slow or failing', () => {
   let failing: Fake;
   let overloaded: Fake;
   let notProm: Fake;
+  let partial: Fake;
   beforeAll(async () => {
     down = `http://127.0.0.1:${await freePort()}`;
     hanging = await fakePrometheus(() => undefined);
@@ -87,9 +88,14 @@ describe('when Prometheus is down, slow or failing', () => {
     failing = await fakePrometheus((path, q) => (q.includes('ai_tokens_output_total') ? { status: 422, body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'boom: injected failure' }) } : empty(path, q)));
     overloaded = await fakePrometheus(() => ({ status: 503, body: JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }) }));
     notProm = await fakePrometheus(() => ({ status: 200, body: '<html>login</html>' }));
+    // A success that says it may be incomplete (a remote-read backend failed): not a whole answer.
+    partial = await fakePrometheus((path, q) => {
+      const a = empty(path, q);
+      return { status: a.status, body: JSON.stringify({ ...JSON.parse(a.body), warnings: ['remote_read: store eu-1 unavailable'] }) };
+    });
   });
   afterAll(async () => {
-    await Promise.all([hanging, failing, overloaded, notProm].map((f) => f?.close()));
+    await Promise.all([hanging, failing, overloaded, notProm, partial].map((f) => f?.close()));
   });
 
   it('report and export: exit 1, one clear line on stderr, nothing on stdout', async () => {
@@ -99,6 +105,7 @@ describe('when Prometheus is down, slow or failing', () => {
       [REPORT, failing.url, /^tokenscope: no report written: Prometheus at .* failed: bad_data: boom: injected failure \(last_over_time\(ai_tokens_output_total\[86400000ms\]\)\)\n$/],
       [EXPORT, overloaded.url, /^tokenscope: no export written: Prometheus at .* failed: timeout: query timed out in expression evaluation/],
       [REPORT, notProm.url, /non-JSON body \(<html>login<\/html>\); is this URL a Prometheus server\?/],
+      [REPORT, partial.url, /answered with warnings, so the result may be incomplete: remote_read: store eu-1 unavailable/],
     ];
     const results = await Promise.all(cases.map(([args, url]) => cli([...args, '--prometheus', url])));
     results.forEach((r, i) => {

@@ -31,6 +31,8 @@ interface ApiBody {
   errorType?: string;
   error?: string;
   data?: unknown;
+  /** Set when the answer may be incomplete (e.g. a remote-read backend failed). */
+  warnings?: string[];
 }
 
 /** Prometheus writes special floats as strings: "NaN", "+Inf", "-Inf". */
@@ -132,6 +134,10 @@ export class PrometheusClient {
     if (parsed.status !== 'success') {
       const kind = parsed.errorType === 'timeout' ? 'timeout' : 'query';
       throw new PrometheusError(kind, `Prometheus at ${this.url} failed: ${parsed.errorType ?? 'error'}: ${parsed.error ?? `HTTP ${res.status}`} (${what})`);
+    }
+    // A success with warnings may be partial; totals built on it would be presented as whole.
+    if (parsed.warnings?.length) {
+      throw new PrometheusError('query', `Prometheus at ${this.url} answered with warnings, so the result may be incomplete: ${parsed.warnings.join('; ')} (${what})`);
     }
     return parsed.data;
   }
