@@ -61,14 +61,15 @@ export function build(): Dashboard {
 
   const dailyCost = dailyCostStat();
 
-  const costToday = `sum(${rule('provider:ai_cost_dollars:day_to_date', RF.provider)})`;
-  const margin = stat('Profit Margin', "Are we making money on LLM calls today (UTC day)? (revenue − recorded day-to-date cost) / revenue; red below zero, green from the warning ratio of the margin the catalog's markup implies.", {
+  // Revenue and cost over the same requests: both raw, with every filter (the recorded day-to-date
+  // cost keeps provider only, and would compare a model's revenue with all its provider's cost).
+  const margin = stat('Profit Margin', "Are we making money on LLM calls today (UTC day)? (revenue − cost) / revenue over the same requests (selected providers, models, teams, features); red below zero, green from the warning ratio of the margin the catalog's markup implies.", {
     unit: 'percentunit',
     thresholds: th.margin(),
     decimals: 1,
   })
     .timeFrom('now/d')
-    .withTarget(prom(`(${revenue(RANGE)} - ${costToday}) / ${revenue(RANGE)}`, { instant: true, legend: 'margin today' }));
+    .withTarget(prom(`(${revenue(RANGE)} - ${cost(RANGE)}) / ${revenue(RANGE)}`, { instant: true, legend: 'margin today' }));
 
   // Seed 001 asks for a treemap; core Grafana has none. A ranked bar gauge per provider/model,
   // coloured by provider, keeps the hierarchy readable (provider colour, model label).

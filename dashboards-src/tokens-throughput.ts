@@ -150,9 +150,10 @@ export function build(): Dashboard {
       .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('text'))
       .withTarget(prom(expr, { instant: true, legend: title }));
 
+  // Seed 000's first two cards are "today": the UTC day so far, whatever range is picked.
   const cards = [
-    card('Tokens', 'Total input plus output tokens over the selected range.', 'short', tokens(RANGE)),
-    card('Cost', 'Total spend over the selected range.', 'currencyUSD', cost(RANGE), 2),
+    card('Tokens Today', 'Total input plus output tokens today (UTC day so far).', 'short', tokens(RANGE)).timeFrom('now/d'),
+    card('Cost Today', 'Total spend today (UTC day so far).', 'currencyUSD', cost(RANGE), 2).timeFrom('now/d'),
     card('Calls', 'Requests over the selected range, successful or not.', 'short', requests(RANGE)),
     card('Avg Tokens per Call', 'Mean input plus output tokens per request over the selected range.', 'short', `(${tokens(RANGE)}) / ${requests(RANGE)}`, 0),
     card('Avg Cost per Call', 'Mean spend per request over the selected range.', 'currencyUSD', `${cost(RANGE)} / ${requests(RANGE)}`, 5),

@@ -42,7 +42,7 @@ const titleOf = (seedName: string) => seedName.replace(/ \((17|top)\)$/, '');
 const EXTRAS: Record<string, string[]> = {
   [UID.models]: ['Per-model Usage', 'Latency Trend'],
   [UID.business]: ['Cost by Model (share)', 'Cost by Provider', 'Usage by Team', 'Usage by Project', 'Budget Used', 'Budget Forecast', 'Savings Opportunities', 'Usage Log'],
-  [UID.tokens]: ['Tokens', 'Cost', 'Calls', 'Avg Tokens per Call', 'Avg Cost per Call', 'Active Sessions', 'Tokens over Time', 'Calls by Hour', 'Tokens by Provider'],
+  [UID.tokens]: ['Tokens Today', 'Cost Today', 'Calls', 'Avg Tokens per Call', 'Avg Cost per Call', 'Active Sessions', 'Tokens over Time', 'Calls by Hour', 'Tokens by Provider'],
 };
 
 /** Seed 001 refresh rates per dashboard; Grafana refreshes whole dashboards, so the fastest wins. */
