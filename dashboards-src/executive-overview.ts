@@ -4,18 +4,14 @@
 import {
   BarGaugeDisplayMode,
   BigValueTextMode,
-  GraphDrawStyle,
   ReduceDataOptionsBuilder,
-  StackingConfigBuilder,
-  StackingMode,
   VizOrientation,
 } from '@grafana/grafana-foundation-sdk/common';
 import { FieldColorBuilder, FieldColorModeId, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
-import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { baseDashboard, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { alertList, drillDown, legend, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
+import { alertList, drillDown, hourlyRequestBars, legend, prom, providerColors, providerThresholds, stat } from './panels.js';
 import { BUCKET, RATE, RF, latencyMean, requests, rule } from './queries.js';
 import * as th from './thresholds.js';
 
@@ -77,19 +73,12 @@ export function build(): Dashboard {
     .withTarget(prom(rule('provider:ai_health:score', RF.provider), { instant: true, legend: '{{provider}}' }));
 
   const volume = providerColors(
-    new TimeSeries()
-      .title('Request Volume (24h)')
-      .description('How much traffic did each provider carry, hour by hour, over the last 24 hours? Stacked hourly request counts; the stack height is the total.')
-      .datasource(PROM)
-      .timeFrom('24h')
-      .interval('1h')
-      .unit('short')
-      .drawStyle(GraphDrawStyle.Bars)
-      .fillOpacity(80)
-      .stacking(new StackingConfigBuilder().mode(StackingMode.Normal))
-      .legend(legend({ table: true, right: true, calcs: ['sum'] }))
-      .tooltip(tooltip())
-      .withTarget(prom(requests(BUCKET, 'provider'), { legend: '{{provider}}' })),
+    hourlyRequestBars(
+      'Request Volume (24h)',
+      'How much traffic did each provider carry, hour by hour, over the last 24 hours? Stacked hourly request counts; the stack height is the total.',
+      '24h',
+      prom(requests(BUCKET, 'provider'), { legend: '{{provider}}' }),
+    ),
   );
 
   const errors = providerThresholds(

@@ -2,12 +2,9 @@
 // expensive are they? Seed refresh rates run 30s-300s; the dashboard refreshes at the fastest (30s).
 import {
   BarGaugeDisplayMode,
-  GraphDrawStyle,
   GraphThresholdsStyleConfigBuilder,
   GraphThresholdsStyleMode,
   ReduceDataOptionsBuilder,
-  StackingConfigBuilder,
-  StackingMode,
   TableSortByFieldStateBuilder,
   VisibilityMode,
   VizOrientation,
@@ -22,7 +19,7 @@ import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/time
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
 import { baseDashboard, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { byName, colourCell, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
+import { byName, colourCell, drillDown, fieldOverrides, hourlyRequestBars, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
 import {
   BUCKET,
   RANGE,
@@ -97,19 +94,12 @@ export function build(): Dashboard {
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
     .withTarget(prom(`(${score}) and on (provider, model) topk(3, ${requests5m})`, { instant: true, legend: '{{provider}}/{{model}}' }));
 
-  const volume = new TimeSeries()
-    .title('Request Volume (7d)')
-    .description('How does traffic per model evolve over the week? Hourly request counts per model, stacked.')
-    .datasource(PROM)
-    .timeFrom('7d')
-    .interval('1h')
-    .unit('short')
-    .drawStyle(GraphDrawStyle.Bars)
-    .fillOpacity(80)
-    .stacking(new StackingConfigBuilder().mode(StackingMode.Normal))
-    .legend(legend({ table: true, right: true, calcs: ['sum'] }))
-    .tooltip(tooltip())
-    .withTarget(prom(requests(BUCKET, byModel), { legend: '{{provider}}/{{model}}' }));
+  const volume = hourlyRequestBars(
+    'Request Volume (7d)',
+    'How does traffic per model evolve over the week? Hourly request counts per model, stacked.',
+    '7d',
+    prom(requests(BUCKET, byModel), { legend: '{{provider}}/{{model}}' }),
+  );
 
   const costPerModel = providerColors(
     new BarGauge()

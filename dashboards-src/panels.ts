@@ -1,6 +1,6 @@
 // Small helpers every dashboard module uses: queries bound to the datasource variables, legends,
 // the catalog's provider colours, per-provider SLO thresholds, drill-down links, and the few panel
-// shapes several dashboards share (stat, donut, alert list).
+// shapes several dashboards share (stat, donut, alert list, hourly stacked bars).
 import {
   DashboardLinkBuilder,
   DashboardLinkType,
@@ -14,6 +14,9 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   BigValueColorMode,
+  GraphDrawStyle,
+  StackingConfigBuilder,
+  StackingMode,
   BigValueGraphMode,
   LegendDisplayMode,
   LegendPlacement,
@@ -29,6 +32,7 @@ import { PanelBuilder as PieChart, PieChartLabels, PieChartLegendOptionsBuilder,
 import { DataqueryBuilder as PromQuery, PromQueryFormat, QueryEditorMode } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
+import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import type { SloTargets } from '../exporter/src/catalog/schema.js';
 import { catalog, LOKI, PROM } from './defaults.js';
 import { providerSloOverrides } from './thresholds.js';
@@ -251,4 +255,21 @@ export function alertList(title: string, description: string, extra: string): Ta
       .noValue('No alerts'),
     { Severity: [{ id: 'mappings', value: [priority] }, colourCell()] },
   );
+}
+
+/** Hourly request counts as stacked bars over a fixed window (the seed's "Request Volume" panels). */
+export function hourlyRequestBars(title: string, description: string, window: string, target: PromQuery): TimeSeries {
+  return new TimeSeries()
+    .title(title)
+    .description(description)
+    .datasource(PROM)
+    .timeFrom(window)
+    .interval('1h')
+    .unit('short')
+    .drawStyle(GraphDrawStyle.Bars)
+    .fillOpacity(80)
+    .stacking(new StackingConfigBuilder().mode(StackingMode.Normal))
+    .legend(legend({ table: true, right: true, calcs: ['sum'] }))
+    .tooltip(tooltip())
+    .withTarget(target);
 }
