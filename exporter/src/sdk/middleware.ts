@@ -21,21 +21,15 @@ export interface TrackTokensOptions {
   logger?: pino.Logger;
 }
 
-/** The envelope recorded for one request (see docs/ingest-http.md). */
-export interface RequestEnvelope {
+/**
+ * The envelope recorded for one request (see docs/ingest-http.md): a TrackEvent in envelope form,
+ * with the fields the middleware always knows made required.
+ */
+export type RequestEnvelope = Pick<TrackEvent, 'provider' | 'model' | 'feature' | 'team' | 'project' | 'user_id' | 'session_id' | 'request_id' | 'response'> & {
   timestamp: string;
-  provider?: string;
-  model?: string;
-  feature?: string;
-  team?: string;
-  project?: string;
-  user_id?: string;
-  session_id?: string;
-  request_id?: string;
   latency_ms: number;
   status_code: number;
-  response?: unknown;
-}
+};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
