@@ -1,11 +1,11 @@
-// The Grafana JSON Schemas (draft-07) published by grafana-foundation-sdk, loaded from shared/
-// beside the repository (CI clones the repo with shared/ next to it), compiled with ajv.
+// The Grafana JSON Schemas (draft-07) published by grafana-foundation-sdk, vendored in
+// test/dashboards/schemas/ (source, version and licence in its README), compiled with ajv.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { REPO_ROOT } from '../../support/processes.js';
 
-export const SCHEMA_DIR = resolve(REPO_ROOT, '..', 'shared', 'schemas', 'grafana');
+export const SCHEMA_DIR = resolve(REPO_ROOT, 'test', 'dashboards', 'schemas');
 
 type JsonObject = Record<string, any>;
 
@@ -14,7 +14,7 @@ function load(name: string): JsonObject {
 }
 
 /**
- * Known mismatches, relaxed narrowly (shared/schemas/README.md):
+ * Known mismatches, relaxed narrowly (test/dashboards/schemas/README.md):
  *
  * 1. MatcherConfig.options: the schema asks for an object, but Grafana and the SDK's
  *    overrideByName()/overrideByRegexp() write the matched name or pattern as a string (the
