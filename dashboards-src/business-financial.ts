@@ -1,6 +1,6 @@
-// Dashboard 4 of seed 001: revenue, cost, margin and where the money goes; plus seed 000's cost
-// donuts, seed 003's usage-by-team/project bars and its per-request usage log (from Loki). Seed
-// refresh rates run 60s-600s; the dashboard refreshes at the fastest (60s).
+// Dashboard 4: revenue, cost, margin and where the money goes; plus cost donuts, usage-by-team/
+// project bars and the per-request usage log (from Loki). Panel refresh rates run 60s-600s; the
+// dashboard refreshes at the fastest (60s).
 import {
   BarGaugeDisplayMode,
   GraphGradientMode,
@@ -43,7 +43,7 @@ export function build(): Dashboard {
   const d = baseDashboard({
     uid: UID.business,
     title: 'Business & Financial',
-    description: 'Revenue, cost, margin, budget and where the money goes (seed 001, dashboard 4; donuts, team/project bars and the usage log from seeds 000 and 003).',
+    description: 'Revenue, cost, margin, budget and where the money goes, with cost donuts, usage by team and project, and the per-request usage log.',
     tags: ['finance'],
     refresh: '1m',
     from: 'now-7d',
@@ -71,7 +71,7 @@ export function build(): Dashboard {
     .timeFrom('now/d')
     .withTarget(prom(`(${revenue(RANGE)} - ${cost(RANGE)}) / ${revenue(RANGE)}`, { instant: true, legend: 'margin today' }));
 
-  // Seed 001 asks for a treemap; core Grafana has none. A ranked bar gauge per provider/model,
+  // A treemap would need a plugin; core Grafana has none, so a ranked bar gauge per provider/model,
   // coloured by provider, keeps the hierarchy readable (provider colour, model label).
   const costByModel = providerColors(
     new BarGauge()
@@ -157,7 +157,7 @@ export function build(): Dashboard {
     .mode(TextMode.Markdown)
     .content(costTips());
 
-  // Extras (seeds 000 and 003).
+  // Extras below the core panels: cost donuts, usage by team/project, budgets, savings, the usage log.
   // Per-model slices use the classic palette: provider colours would make a provider's models indistinguishable.
   const modelDonut = donut('Cost by Model (share)', 'What share of spend does each model take? Cost per provider/model over the selected range.', cost(RANGE, byModel), {
     unit: 'currencyUSD',
@@ -234,7 +234,7 @@ export function build(): Dashboard {
       .datasource(LOKI)
       .withTarget(loki(USAGE_LOG_QUERY, { maxLines: 1000 }))
       .transformations([
-        // Loki returns labels as one JSON field; turn them into columns, keep the seed-003 ones.
+        // Loki returns labels as one JSON field; turn them into columns, keep the usage-log ones.
         { id: 'extractFields', options: { source: 'labels', format: 'auto', replace: false, keepTime: false } },
         keepFields(['event_time', 'project', 'model', 'input', 'output', 'total', 'cost']),
         {

@@ -1,4 +1,4 @@
-// "Cost Optimization Tips" (seed 001, dashboard 4): rule-based advice generated from the catalog
+// "Cost Optimization Tips" (Business & Financial dashboard): rule-based advice generated from the catalog
 // at build time, so it names this deployment's models, budgets and thresholds rather than generic
 // platitudes. Each tip points at the panel that shows whether it applies.
 import { catalog } from './defaults.js';

@@ -46,10 +46,10 @@ export const LOKI_UID = 'loki';
 export const PROM: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 export const LOKI: DataSourceRef = { type: 'loki', uid: '${loki}' };
 
-/** Refresh choices in the picker: every rate seed 001 names (5s…300s) plus slower ones. */
+/** Refresh choices in the picker: every per-panel rate the dashboards use (5s…300s) plus slower ones. */
 const REFRESH_INTERVALS = ['5s', '10s', '15s', '30s', '1m', '5m', '15m', '30m', '1h'];
 
-/** The periods seeds 000/001/003 ask for (1h, today, 24h, 7d, 30d) as one-click ranges. */
+/** The usual reporting periods (1h, today, 24h, 7d, 30d) as one-click ranges. */
 const QUICK_RANGES: Array<[string, string]> = [
   ['Last 1 hour', 'now-1h'],
   ['Today so far', 'now/d'],
@@ -113,7 +113,7 @@ export interface DashboardOptions {
   description: string;
   /** Extra tags besides TAGS. */
   tags: string[];
-  /** Dashboard refresh: the fastest per-panel rate seed 001 gives for this dashboard. */
+  /** Dashboard refresh: the fastest rate any of this dashboard's panels wants. */
   refresh: string;
   /** Default time range, e.g. now-24h. */
   from: string;

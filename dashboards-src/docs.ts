@@ -90,11 +90,11 @@ const pct = (r: number) => `${Number((r * 100).toFixed(3))}%`;
 const INTRO = `# Dashboards
 
 Six Grafana dashboards generated from TypeScript in \`dashboards-src/\` with
-@grafana/grafana-foundation-sdk: the six of seed 001 with their 48 panels (the *core* panels, at the
-top of each dashboard, no row header), plus what seeds 000 and 003 ask for that those lack, in
-titled rows below (the *extras*). \`npm run build:dashboards\` writes them to
-\`provisioning/dashboards/<folder>/<uid>.json\`, the provider to \`provisioning/dashboards/dashboards.yaml\`
-and the datasources to \`provisioning/datasources/datasources.yaml\`; this file is generated with them.
+@grafana/grafana-foundation-sdk: 48 *core* panels, eight at the top of each dashboard (no row
+header), plus *extras* (usage tables, donuts, budgets, logs and the like) in titled rows below.
+\`npm run build:dashboards\` writes them to \`provisioning/dashboards/<folder>/<uid>.json\`, the
+provider to \`provisioning/dashboards/dashboards.yaml\` and the datasources to
+\`provisioning/datasources/datasources.yaml\`; this file is generated with them.
 Edit the TypeScript, rebuild, commit the output: Grafana is provisioned with \`allowUiUpdates: false\`.
 \`generateDashboards()\` returns the same files without writing (drift check, tests).
 
@@ -117,8 +117,8 @@ the exporter and evaluates \`prometheus/rules/\`).
   computed from raw counters** (totals over the picked range, hourly bars, the Loki panels). Each panel
   description names the recorded window it shows (5m, 1h, 1d, 30d); panels without a window follow the
   time picker.
-- **Refresh.** Seed 001 gives a refresh rate per panel; Grafana refreshes a whole dashboard, so each
-  dashboard refreshes at the fastest rate its panels ask for (listed below). Panels whose seed window
+- **Refresh.** Each panel has a natural refresh rate; Grafana refreshes a whole dashboard, so each
+  dashboard refreshes at the fastest rate its panels want (listed below). Panels whose natural window
   differs from the dashboard's default time use a relative time (“Request Volume (24h)”, “Tokens/Sec
   Trend (7d)”…); “1-hour granularity” panels have a 1h min interval.
 - **Time zone: ${TIMEZONE.toUpperCase()}.** The rules' period-to-date spend and the budgets use UTC calendar days and
@@ -148,7 +148,7 @@ the exporter and evaluates \`prometheus/rules/\`).
 
 ## Substitutions
 
-| seed 001 asks for | core Grafana has no… | used instead |
+| chart wanted | core Grafana has no… | used instead |
 | --- | --- | --- |
 | Cost by Model: treemap | treemap | ranked horizontal **bar gauge** per provider/model, coloured by provider |
 | Latency Distribution (providers): violin | violin plot | **bar chart** of p50/p95/p99 per provider (the spread a violin shows) |
@@ -159,7 +159,7 @@ the exporter and evaluates \`prometheus/rules/\`).
 | Per-panel refresh rates | per-panel refresh | dashboard refresh = the fastest of its panels |
 | Cost Optimization Tips: auto-generated text | — | **text** generated from the catalog at build time, plus the data-driven “Savings Opportunities” table (recording rules) in the extras |
 
-The error tail seed 000/003 ask for is the incident dashboard's core “Recent Errors Table” (Loki);
+The error tail (the latest failing requests) is the incident dashboard's core “Recent Errors Table” (Loki);
 the raw tail is “Application Logs”.
 
 ## Loki
@@ -185,7 +185,7 @@ export function renderDocs(built: BuiltDashboard[]): string {
       '',
       `${d.description} File: \`${path}\`.`,
       '',
-      '### Core panels (seed 001)',
+      '### Core panels',
       '',
       ...ps.filter((p) => p.core).map((p) => panelSection(p.panel, undefined)),
       ...(ps.some((p) => !p.core) ? ['### Extra panels', '', ...ps.filter((p) => !p.core).map((p) => panelSection(p.panel, p.row))] : []),

@@ -1,5 +1,5 @@
-// Dashboard 1 of seed 001: is the LLM estate healthy, how busy is it, and what has it cost today?
-// Seed refresh rates run 15s-60s; Grafana refreshes a dashboard, not a panel, so the dashboard
+// Dashboard 1: is the LLM estate healthy, how busy is it, and what has it cost today?
+// Panel refresh rates run 15s-60s; Grafana refreshes a dashboard, not a panel, so the dashboard
 // uses the fastest (15s).
 import {
   BarGaugeDisplayMode,
@@ -31,7 +31,7 @@ export function build(): Dashboard {
   const d = baseDashboard({
     uid: UID.executive,
     title: 'Executive Overview',
-    description: 'Health, traffic, latency and spend across every provider at a glance (seed 001, dashboard 1).',
+    description: 'Health, traffic, latency and spend across every provider at a glance.',
     tags: ['overview'],
     refresh: '15s',
     from: 'now-24h',

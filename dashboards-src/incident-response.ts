@@ -1,5 +1,5 @@
-// Dashboard 5 of seed 001: what is broken right now, since when, and what do the failing requests
-// say? Seed refresh rates run 5s-60s; the dashboard refreshes at the fastest (5s), which is also
+// Dashboard 5: what is broken right now, since when, and what do the failing requests
+// say? Panel refresh rates run 5s-60s; the dashboard refreshes at the fastest (5s), which is also
 // Grafana's default min_refresh_interval.
 import {
   BigValueTextMode,
@@ -39,7 +39,7 @@ export function build(): Dashboard {
   const d = baseDashboard({
     uid: UID.incident,
     title: 'Real-Time Incident Response',
-    description: 'Firing alerts, error rates, SLO compliance, circuit breakers and the failing requests themselves (seed 001, dashboard 5).',
+    description: 'Firing alerts, error rates, SLO compliance, circuit breakers and the failing requests themselves.',
     tags: ['incident'],
     refresh: '5s',
     from: 'now-1h',
@@ -108,7 +108,7 @@ export function build(): Dashboard {
     .dataLinks([drillDown('Compare this provider', UID.providers, ['var-provider=${__field.labels.provider}'])])
     .withTarget(prom(`max by (provider) (ai_circuit_breaker_state{${F.provider}})`, { instant: true, legend: '{{provider}}' }));
 
-  // Seed 001 asks for a 24h × provider heatmap; a status history is core Grafana's category × time grid.
+  // The natural chart is a 24h × provider heatmap; a status history is core Grafana's category × time grid.
   const availability = providerThresholds(
     new StatusHistory()
       .title('Availability Heatmap')

@@ -41,8 +41,8 @@ function place(rows: Cell[][], y: number, add: (p: Placeable) => void, where: st
 }
 
 /**
- * The dashboard's panels: the core panels first (top-level, no row header: the eight panels of
- * seed 001's table), then each extra section under its own row header.
+ * The dashboard's panels: the core panels first (top-level, no row header: the dashboard's eight
+ * headline panels), then each extra section under its own row header.
  */
 export function compose(d: DashboardBuilder, uid: string, core: Cell[][], extras: Section[] = []): Dashboard {
   let y = place(core, 0, (p) => d.withPanel(p), uid);

@@ -1,5 +1,5 @@
-// Dashboard 2 of seed 001: which models carry the traffic, which misbehave, how fast and how
-// expensive are they? Seed refresh rates run 30s-300s; the dashboard refreshes at the fastest (30s).
+// Dashboard 2: which models carry the traffic, which misbehave, how fast and how
+// expensive are they? Panel refresh rates run 30s-300s; the dashboard refreshes at the fastest (30s).
 import {
   BarGaugeDisplayMode,
   GraphThresholdsStyleConfigBuilder,
@@ -43,7 +43,7 @@ export function build(): Dashboard {
   const d = baseDashboard({
     uid: UID.models,
     title: 'Model Performance Analytics',
-    description: 'Usage, errors, latency and cost per model (seed 001, dashboard 2; per-model table and latency trend from seed 000).',
+    description: 'Usage, errors, latency and cost per model, with a per-model table and the latency trend.',
     tags: ['models'],
     refresh: '30s',
     from: 'now-7d',
@@ -180,7 +180,7 @@ export function build(): Dashboard {
       }),
     );
 
-  // Extras from seed 000: the per-model table and the latency trend.
+  // Extras: the per-model table and the latency trend.
   const table = fieldOverrides(
     new Table()
       .title('Per-model Usage')

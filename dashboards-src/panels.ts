@@ -178,7 +178,7 @@ export function stat(title: string, description: string, o: { unit: string; thre
   return p;
 }
 
-/** A donut of one quantity over the range (seeds 000/001/003), with value and percent in the legend. */
+/** A donut of one quantity over the range, with value and percent in the legend. */
 export function donut(title: string, description: string, expr: string, o: { unit: string; legend: string; providerColours?: boolean }): PieChart {
   const p = new PieChart()
     .title(title)
@@ -257,7 +257,7 @@ export function alertList(title: string, description: string, extra: string): Ta
   );
 }
 
-/** Hourly request counts as stacked bars over a fixed window (the seed's "Request Volume" panels). */
+/** Hourly request counts as stacked bars over a fixed window (the "Request Volume" panels). */
 export function hourlyRequestBars(title: string, description: string, window: string, target: PromQuery): TimeSeries {
   return new TimeSeries()
     .title(title)

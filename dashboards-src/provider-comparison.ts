@@ -1,5 +1,5 @@
-// Dashboard 3 of seed 001: how do the providers (gateways) compare on health, price, latency and
-// uptime? Seed refresh rates run 60s-300s; the dashboard refreshes at the fastest (60s). The
+// Dashboard 3: how do the providers (gateways) compare on health, price, latency and
+// uptime? Panel refresh rates run 60s-300s; the dashboard refreshes at the fastest (60s). The
 // executive overview's provider tiles open this dashboard with var-provider set.
 import {
   GraphThresholdsStyleConfigBuilder,
@@ -26,7 +26,7 @@ export function build(): Dashboard {
   const d = baseDashboard({
     uid: UID.providers,
     title: 'Gateway & Provider Comparison',
-    description: 'Side-by-side health, cost, latency and uptime of every catalog provider (seed 001, dashboard 3).',
+    description: 'Side-by-side health, cost, latency and uptime of every catalog provider.',
     tags: ['providers'],
     refresh: '1m',
     from: 'now-7d',
@@ -122,7 +122,7 @@ export function build(): Dashboard {
     providerColours: true,
   });
 
-  // Seed 001 asks for a violin plot; core Grafana has none. Quantile bars per provider (p50, p95,
+  // A violin plot would need a plugin; core Grafana has none. Quantile bars per provider (p50, p95,
   // p99 from the histogram) show the same spread: the gap between bars is the distribution's tail.
   const latencyDist = new BarChart()
     .title('Latency Distribution')

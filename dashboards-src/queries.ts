@@ -3,7 +3,7 @@
 //
 // Windows: `$__rate_interval` for "now" views (Grafana keeps it ≥ 4 scrapes), `$__range` for totals
 // over the picked time range, `$__interval` for bucketed trends (the panel's min interval sets the
-// bucket, e.g. 1h for seed 001's "1-hour granularity").
+// bucket, e.g. 1h for the "1-hour granularity" panels).
 import { sloFor } from '../exporter/src/catalog/load.js';
 import { formatLe } from '../exporter/src/metrics/exposition.js';
 import { catalog, F } from './defaults.js';

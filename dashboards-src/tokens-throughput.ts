@@ -1,6 +1,6 @@
-// Dashboard 6 of seed 001: how many tokens flow, how fast, at what unit price, and how good are the
-// callers' estimates? Plus seed 000's summary cards, tokens over time and calls by hour, and seed
-// 003's provider donut. Seed refresh rates run 30s-300s; the dashboard refreshes at the fastest (30s).
+// Dashboard 6: how many tokens flow, how fast, at what unit price, and how good are the callers'
+// estimates? Plus summary cards, tokens over time, calls by hour and a provider donut. Panel
+// refresh rates run 30s-300s; the dashboard refreshes at the fastest (30s).
 import {
   GraphDrawStyle,
   LineStyleBuilder,
@@ -31,7 +31,7 @@ export function build(): Dashboard {
   const d = baseDashboard({
     uid: UID.tokens,
     title: 'Tokens & Throughput',
-    description: 'Token volume, throughput, unit cost and estimate accuracy (seed 001, dashboard 6; summary cards, tokens over time, calls by hour and the provider donut from seeds 000 and 003).',
+    description: 'Token volume, throughput, unit cost and estimate accuracy, with summary cards, tokens over time, calls by hour and a provider donut.',
     tags: ['tokens'],
     refresh: '30s',
     from: 'now-7d',
@@ -144,13 +144,13 @@ export function build(): Dashboard {
     { '7-day average (benchmark)': [{ id: 'custom.lineStyle', value: new LineStyleBuilder().fill('dash').dash([10, 10]).build() }] },
   );
 
-  // Extras: seed 000 summary cards and charts, seed 003 provider donut.
+  // Extras: summary cards and charts, provider donut.
   const card = (title: string, description: string, u: string, expr: string, decimals?: number) =>
     stat(title, description, { unit: u, decimals })
       .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('text'))
       .withTarget(prom(expr, { instant: true, legend: title }));
 
-  // Seed 000's first two cards are "today": the UTC day so far, whatever range is picked.
+  // The first two summary cards are "today": the UTC day so far, whatever range is picked.
   const cards = [
     card('Tokens Today', 'Total input plus output tokens today (UTC day so far).', 'short', tokens(RANGE)).timeFrom('now/d'),
     card('Cost Today', 'Total spend today (UTC day so far).', 'currencyUSD', cost(RANGE), 2).timeFrom('now/d'),

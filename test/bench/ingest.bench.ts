@@ -1,5 +1,5 @@
 // `npm run bench`: ingestion throughput against a JSON.parse-only baseline measured in the same run,
-// and /metrics render time and size at ≥50,000 samples against plain prom-client. Targets (issue 2):
+// and /metrics render time and size at ≥50,000 samples against plain prom-client. Targets:
 // full path ≥ 60% of the baseline; render ≤ 100 ms at 50k samples; overlapping scrapes share a render.
 import { Counter, Histogram, Registry } from 'prom-client';
 import { loadCatalog } from '../../exporter/src/catalog/load.js';

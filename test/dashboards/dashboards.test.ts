@@ -1,5 +1,5 @@
 // The generated dashboards as files: schema-valid (ajv against the SDK's published JSON Schemas),
-// complete (6 dashboards, seed 001's 48 core panels plus the seed 000/003 extras), laid out on the
+// complete (6 dashboards, 48 core panels plus the extras), laid out on the
 // 24-column grid, wired to the catalog (provider colours, SLO thresholds) and to each other
 // (drill-down links), and in sync with what is committed under provisioning/.
 import { readFileSync } from 'node:fs';
@@ -22,8 +22,8 @@ const generated = dashboards(files);
 const everyPanel = generated.flatMap((g) => panels(g.json));
 const schemas = new GrafanaSchemas();
 
-/** Seed 001's "Dashboard-to-Data Mapping" tables: the 48 core panels, by dashboard. */
-const SEED_001: Record<string, string[]> = {
+/** The 48 core panels, by dashboard. */
+const CORE_PANELS: Record<string, string[]> = {
   [UID.executive]: ['Overall Health Score', 'Active Requests/min', 'Avg Response Time', 'Daily Cost', 'Provider Health Grid (17)', 'Request Volume (24h)', 'Error Rate Distribution', 'Alert List'],
   [UID.models]: ['Top 5 Models', 'Models with Issues', 'Request Volume (7d)', 'Cost per Model', 'Latency Distribution', 'Success Rate vs Usage', 'Performance Heatmap', 'Model Health Gauge'],
   [UID.providers]: ['Health Gauge Grid (17)', 'Comparison Matrix', 'Cost vs Reliability', 'Request Distribution', 'Cost Distribution', 'Latency Distribution', 'Cost Trend', 'Uptime Trend'],
@@ -31,13 +31,13 @@ const SEED_001: Record<string, string[]> = {
   [UID.incident]: ['Alert List (top)', 'Error Rate (real-time)', 'SLO Compliance Gauge', 'Recent Errors Table', 'Circuit Breaker Status', 'Availability Heatmap', 'Request Success Rate', 'Application Logs'],
   [UID.tokens]: ['Total Tokens (24h)', 'Tokens/Second', 'Cost per 1M Tokens', 'Tokens by Model', 'Input:Output Ratio', 'Efficiency Gauge', 'Tokens/Sec Trend (7d)', 'Cost/Token Trend (7d)'],
 };
-/** Titles drop the seed's "(17)" (the catalog decides how many providers) and "(top)" (it is on top). */
-const titleOf = (seedName: string) => seedName.replace(/ \((17|top)\)$/, '');
+/** Titles drop a listed "(17)" (the catalog decides how many providers) and "(top)" (it is on top). */
+const titleOf = (listed: string) => listed.replace(/ \((17|top)\)$/, '');
 
 /**
- * The extras, and where they live: what seeds 000 and 003 ask for that seed 001's tables lack, plus
- * the budget and savings views of seed 001's category 4 ("current spend vs budget", "projected vs
- * budget", optimisation opportunities) that the recording rules provide.
+ * The extras, and where they live: per-model and per-team/project usage, cost donuts, summary
+ * cards, the usage log, plus the budget and savings views ("current spend vs budget", "projected
+ * vs budget", optimisation opportunities) that the recording rules provide.
  */
 const EXTRAS: Record<string, string[]> = {
   [UID.models]: ['Per-model Usage', 'Latency Trend'],
@@ -45,7 +45,7 @@ const EXTRAS: Record<string, string[]> = {
   [UID.tokens]: ['Tokens Today', 'Cost Today', 'Calls', 'Avg Tokens per Call', 'Avg Cost per Call', 'Active Sessions', 'Tokens over Time', 'Calls by Hour', 'Tokens by Provider'],
 };
 
-/** Seed 001 refresh rates per dashboard; Grafana refreshes whole dashboards, so the fastest wins. */
+/** Refresh rate per dashboard: Grafana refreshes whole dashboards, so its fastest panel's rate wins. */
 const REFRESH: Record<string, string> = {
   [UID.executive]: '15s',
   [UID.models]: '30s',
@@ -162,11 +162,11 @@ describe('schema validation (ajv, draft-07)', () => {
 });
 
 describe('panels', () => {
-  it('48 core panels, eight per dashboard, titled as in seed 001, plus the seed 000/003 extras', () => {
+  it('48 core panels, eight per dashboard, with their expected titles, plus the extras', () => {
     for (const g of generated) {
       const ps = panels(g.json);
       const core = ps.filter((p) => p.core).map((p) => p.panel.title);
-      expect(core.sort(), g.json.uid).toEqual(SEED_001[g.json.uid!].map(titleOf).sort());
+      expect(core.sort(), g.json.uid).toEqual(CORE_PANELS[g.json.uid!].map(titleOf).sort());
       expect(ps.filter((p) => !p.core).map((p) => p.panel.title).sort(), g.json.uid).toEqual((EXTRAS[g.json.uid!] ?? []).sort());
     }
     expect(everyPanel.filter((p) => p.core)).toHaveLength(48);

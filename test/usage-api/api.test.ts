@@ -1,5 +1,5 @@
 // The usage API on the exporter's app, reading a real Prometheus that holds the backfilled log of
-// test/report/fixture.ts: totals to the cent for several periods and breakdowns, the seeds'
+// test/report/fixture.ts: totals to the cent for several periods and breakdowns, the documented
 // response shapes, token protection and a 400 naming the parameter for every bad query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
@@ -52,7 +52,7 @@ describe('usage API', () => {
     await f?.stop();
   });
 
-  it('summary: seed 003 and seed 000 fields, equal to the log for 24h, 7d, 30d and a custom range', async () => {
+  it('summary: totals, counts and averages, equal to the log for 24h, 7d, 30d and a custom range', async () => {
     const cases: Array<[string, number, number]> = [
       ['range=24h', NOW - DAY_MS, NOW],
       ['period=7d', NOW - 7 * DAY_MS, NOW],

@@ -1,4 +1,4 @@
-// `tokenscope export`: usage per time bucket × group for spreadsheets (seed 000's metrics.export).
+// `tokenscope export`: usage per time bucket × group for spreadsheets.
 // One row per bucket and group with requests, input, output and cached tokens and cost in the
 // display currency. Groups with nothing in a bucket are left out; without grouping every bucket
 // has its row, zeros included, so a chart of it has no gaps.

@@ -1,6 +1,6 @@
 // Query parameters of /api/usage/*, validated with zod into a time range, buckets and filters.
-// Seed 000's MetricsQuery (period, startDate, endDate, groupBy, filters) flattened into the query
-// string, plus seed 003's `range=` alias for `period`. Every rejection names the parameter.
+// The usage query model (period, startDate, endDate, groupBy, filters) flattened into the query
+// string, plus a `range=` alias for `period`. Every rejection names the parameter.
 import { z } from 'zod';
 import { DAY_MS, HOUR_MS, parseBound } from '../report/periods.js';
 import { BUCKET_SIZES, bucketCount, type BucketSize } from '../report/time-buckets.js';

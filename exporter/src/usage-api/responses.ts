@@ -1,8 +1,8 @@
-// Response bodies of /api/usage/*, in the shapes of the seeds: seed 003's summary
-// ({ totalTokens, totalCost }) and breakdown arrays ({ providerName, tokens }, { projectName,
-// tokens }) extended with seed 000's MetricsResponse fields (summary, timeSeries, byModel,
-// byProvider). Tokens are input + output (input already includes cache reads and writes); money is
-// in the catalog's display currency, named in `currency`.
+// Response bodies of /api/usage/*: the summary ({ totalTokens, totalCost }) and breakdown arrays
+// ({ providerName, tokens }, { projectName, tokens }), extended with request counts, averages,
+// the token split, time series and per-model / per-provider breakdowns. Tokens are input + output
+// (input already includes cache reads and writes); money is in the catalog's display currency,
+// named in `currency`.
 import type { Catalog } from '../catalog/schema.js';
 import { currencyOf, fromUsd, type Currency } from '../report/currency.js';
 import type { Usage, UsageBucket, UsageRow } from '../report/usage.js';
@@ -45,7 +45,7 @@ function amounts(u: Usage, c: Currency) {
   };
 }
 
-/** An array, as seed 003 specifies; largest token users first. */
+/** An array, largest token users first. */
 export function breakdownBody(by: Breakdown, rows: readonly UsageRow[], catalog: Catalog) {
   const c = currencyOf(catalog);
   const name = (slug: string) => catalog.providers.find((p) => p.slug === slug)?.name ?? slug;

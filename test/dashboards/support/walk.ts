@@ -1,5 +1,5 @@
 // Walks generated dashboard JSON: panels (rows flattened), their targets, and which panels are
-// seed 001's core eight (everything above the first row header) versus the extras below it.
+// the core eight (everything above the first row header) versus the extras below it.
 import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { generateDashboards } from '../../../dashboards-src/build.js';
 
@@ -18,7 +18,7 @@ export interface Target {
 export interface PanelInfo {
   dashboard: Dashboard;
   panel: Panel;
-  /** Above the first row header: one of seed 001's eight for this dashboard. */
+  /** Above the first row header: one of the eight core panels of this dashboard. */
   core: boolean;
   targets: Target[];
 }
