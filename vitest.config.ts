@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/ when exporter/src changed: the CLI the tests start runs the compiled JavaScript.
+    globalSetup: ['test/package/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests start real Prometheus/Alertmanager processes on free ports; two cores here.

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so the repository needs no build step.
-import { register } from 'tsx/esm/api';
+// The `tokenscope` command: runs the compiled JavaScript in dist/ (`npm run build` makes it; the
+// published package ships it). No TypeScript loader at run time.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../exporter/src/cli/main.ts');
-await main(process.argv);
+let cli;
+try {
+  cli = await import('../dist/cli/main.js');
+} catch (e) {
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
+    process.stderr.write('tokenscope: dist/ is missing; in a checkout, run `npm run build` first\n');
+    process.exit(1);
+  }
+  throw e;
+}
+await cli.main(process.argv);

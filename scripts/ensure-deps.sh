@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tokenscope needs on a Debian machine when it is missing: Prometheus and
-# Alertmanager from Debian (promtool, amtool come with them) and the npm dependencies.
+# Alertmanager from Debian (promtool, amtool come with them), python3 with venv, and the npm
+# dependencies, and builds dist/ when it is missing or older than exporter/src.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
 command -v amtool >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
+# The conformance suite's Python clients run in a virtualenv (test/conformance/support/python-env.ts);
+# Debian ships venv/ensurepip apart from python3.
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing from Debian: ${need_apt[*]}" >&2
@@ -21,3 +26,5 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# bin/tokenscope.js runs the compiled dist/: rebuilt here when exporter/src is newer (scripts/build.mjs).
+node scripts/build.mjs --if-stale

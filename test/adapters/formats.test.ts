@@ -220,9 +220,10 @@ describe('failed calls', () => {
     expect(JSON.stringify(rec)).not.toContain('html');
   });
 
-  it('truncates error messages to 500 characters', () => {
+  it('keeps at most a 200-character summary of an error message', () => {
     const rec = parseLine(JSON.stringify({ timestamp: 1748779230000, provider: 'openai', model: 'gpt-4o', status_code: 500, error: 'x'.repeat(2000) })) as RequestRecord;
-    expect(rec.errorMessage).toHaveLength(500);
+    expect(rec.errorMessage).toHaveLength(200);
+    expect(rec.errorMessage!.endsWith('…')).toBe(true);
   });
 });
 
@@ -275,7 +276,7 @@ describe('LiteLLM StandardLoggingPayload', () => {
     const line = fixture('litellm-success');
     for (const [raw, slug] of [['vertex_ai', 'google'], ['gemini', 'google'], ['together_ai', 'together'], ['ollama_chat', 'ollama'], ['bedrock', 'bedrock']]) {
       line.custom_llm_provider = raw;
-      expect(parseLine(JSON.stringify(line)).provider).toBe(slug);
+      expect((parseLine(JSON.stringify(line)) as RequestRecord).provider).toBe(slug);
     }
   });
 });

@@ -42,6 +42,10 @@ function mutations(root: Json): string[] {
 function checkRecord(rec: IngestRecord, line: string): void {
   const where = `for line ${line.slice(0, 300)}`;
   expect(Number.isFinite(rec.timestampMs), where).toBe(true);
+  if (rec.kind === 'skipped') {
+    expect(rec.reason, where).toBe('not_a_model_call');
+    return;
+  }
   expect(typeof rec.provider === 'string' && rec.provider.length > 0 && rec.provider === rec.provider.toLowerCase(), where).toBe(true);
   if (rec.kind === 'breaker') {
     expect(['open', 'closed', 'half_open'], where).toContain(rec.state);

@@ -105,9 +105,40 @@ describe('missing and invalid fields name their JSON path', () => {
     expectRejected(rejectEdited(name, edit), reason, field);
   });
 
-  it('says what was expected and what it got', () => {
+  it('says what was expected and the kind of value it got, never the value', () => {
     const r = rejectEdited('envelope-openai-chat', (o) => (o.response.usage.prompt_tokens = '5123'));
-    expect(r.message).toBe('response.usage.prompt_tokens: expected a non-negative integer token count, got string "5123"');
+    expect(r.message).toBe('response.usage.prompt_tokens: expected a non-negative integer token count, got a string');
+    const id = rejectEdited('canonical-success', (o) => (o.user_id = 4242424242));
+    expect(id.message).toBe('user_id: expected a string, got a number');
+    const text = rejectEdited('canonical-success', (o) => (o.model = { prompt: 'my secret question for bob@example.com' }));
+    expect(text.message).toBe('model: expected a string, got an object');
+    const json = rejection('{"timestamp": "2025-06-01T00:00:00Z", "note": secret-prompt-text}');
+    expect(json.message).not.toContain('secret');
+    expect(json.message).toMatch(/^not valid JSON/);
+    const totals = rejectEdited('canonical-success', (o) => (o.cache_read_tokens = 987654));
+    expect(totals.message).not.toContain('987654');
+  });
+
+  const ceilings: [string, (o: any) => void, string][] = [
+    ['input_tokens 2^53 - 1', (o) => (o.input_tokens = 9007199254740991), 'input_tokens'],
+    ['output_tokens 1e9', (o) => (o.output_tokens = 1_000_000_000), 'output_tokens'],
+    ['estimated_input_tokens over 100M', (o) => (o.estimated_input_tokens = 100_000_001), 'estimated_input_tokens'],
+    ['cost_usd 1e308', (o) => (o.cost_usd = 1e308), 'cost_usd'],
+    ['cost_usd over $10,000', (o) => (o.cost_usd = 10_000.01), 'cost_usd'],
+    ['latency_ms over a day', (o) => (o.latency_ms = 86_400_001), 'latency_ms'],
+    ['ttft_ms 1e300', (o) => (o.ttft_ms = 1e300), 'ttft_ms'],
+  ];
+  it.each(ceilings)('rejects %s as over its ceiling, naming the field and not the value', (_what, edit, field) => {
+    const r = rejectEdited('canonical-success', edit);
+    expectRejected(r, 'invalid_field', field);
+    expect(r.message).toMatch(/over the ceiling of /);
+    expect(r.message).not.toMatch(/9007199254740991|1e\+?308|1e\+?300|86400001|10000\.01|100000001|1000000000\b/);
+  });
+
+  it('accepts values at the ceilings', () => {
+    const obj = fixture('canonical-success');
+    Object.assign(obj, { input_tokens: 100_000_000, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 10_000, latency_ms: 86_400_000 });
+    expect(() => parseLine(JSON.stringify(obj))).not.toThrow();
   });
 
   it('normalize rejects like parseLine for an already-parsed object', () => {

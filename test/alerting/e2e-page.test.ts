@@ -86,7 +86,7 @@ describe('failing traffic pages on-call through Prometheus and Alertmanager', ()
 
     const port = await freePort();
     exporterUrl = `http://127.0.0.1:${port}`;
-    exporter = startProcess('node', [CLI, 'serve', '--port', String(port), '--no-request-log']);
+    exporter = startProcess('node', [CLI, 'serve', '--port', String(port), '--no-request-log', '--no-state']);
     [am] = await Promise.all([
       Alertmanager.start(amConfig),
       waitFor('exporter', async () => (await fetch(`${exporterUrl}/healthz`)).ok, 30_000),

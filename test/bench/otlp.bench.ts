@@ -117,7 +117,7 @@ inProcess('protobuf', proto, 'protobuf');
 inProcess('OTLP/JSON', json, 'json');
 
 const port = await freePort();
-const server = startProcess(process.execPath, [CLI, 'serve', '--port', String(port)]);
+const server = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--no-state']);
 const url = `http://127.0.0.1:${port}`;
 let ok = false;
 try {

@@ -81,8 +81,9 @@ describe('docker-compose.yml', () => {
       expect(m![2]).not.toBe('latest');
       expect(m![2], `${image}: an exact version`).toMatch(/\d+\.\d+\.\d+/);
     }
-    const from = readFileSync(join(REPO_ROOT, 'exporter/Dockerfile'), 'utf8').match(/^FROM\s+(\S+)/gm)!;
-    for (const f of from) expect(f).toMatch(/^FROM [\w./-]+:\d+\.\d+\.\d+[\w.-]*$/);
+    const from = readFileSync(join(REPO_ROOT, 'exporter/Dockerfile'), 'utf8').match(/^FROM\s+.*$/gm)!;
+    expect(from.length).toBeGreaterThan(0);
+    for (const f of from) expect(f).toMatch(/^FROM [\w./-]+:v?\d+\.\d+\.\d+[\w.-]*( AS [\w-]+)?$/);
   });
 
   it('gives every long-running service a healthcheck and named volumes for its data', () => {
@@ -178,5 +179,78 @@ describe('docker-compose.yml', () => {
     // The core wiring is among them.
     const names = new Set(urls.map((x) => new URL(x.url).host));
     for (const h of ['prometheus:9090', 'loki:3100', 'exporter:9477', 'alertmanager:9093']) expect(names, h).toContain(h);
+  });
+});
+
+// exporter/Dockerfile, statically: a build stage compiles exporter/src, the runtime stage runs the
+// compiled JavaScript (no tsx, no TypeScript) with promtool for backfill and the catalog baked in.
+describe('exporter/Dockerfile', () => {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'exporter/Dockerfile'), 'utf8');
+  // Instructions with their continuation lines joined, comments dropped.
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: Array<{ from: string; name?: string; body: string[] }> = [];
+  for (const i of instructions) {
+    const m = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(i);
+    if (m) stages.push({ from: m[1], name: m[2], body: [] });
+    else stages.at(-1)!.body.push(i);
+  }
+  const runtime = stages.at(-1)!;
+  const build = stages.find((s) => s.body.some((i) => /^RUN .*npm run build/.test(i)));
+
+  it('builds in one stage and runs the compiled dist/ in another', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(build, 'a stage runs npm run build').toBeDefined();
+    expect(build).not.toBe(runtime);
+    expect(build!.body.join('\n')).toMatch(/npm ci\b/);
+    expect(build!.body.join('\n'), 'dev dependencies are pruned before the copy').toMatch(/npm prune --omit=dev/);
+    expect(runtime.from).toBe(build!.from);
+    const body = runtime.body.join('\n');
+    expect(body).toContain(`COPY --from=${build!.name} /src/dist ./dist`);
+    expect(body).toContain(`COPY --from=${build!.name} /src/node_modules ./node_modules`);
+    expect(runtime.body.filter((i) => /^COPY (?!--from)/.test(i)).join('\n'), 'no sources in the runtime stage').not.toMatch(/exporter\/src|tsconfig/);
+    expect(body).not.toMatch(/\btsx\b|typescript|\.ts\b/);
+    expect(runtime.body).toContain('ENTRYPOINT ["node", "bin/tokenscope.js"]');
+    // The bin runs dist/cli/main.js, nothing else.
+    const bin = readFileSync(join(REPO_ROOT, 'bin/tokenscope.js'), 'utf8');
+    expect(bin).toContain("import('../dist/cli/main.js')");
+    expect(bin).not.toMatch(/tsx|\.ts'/);
+  });
+
+  it('has promtool for backfill, the default catalog, an unprivileged user', () => {
+    const body = runtime.body.join('\n');
+    const promtool = /^COPY --from=(\S+) \/bin\/promtool \/usr\/local\/bin\/promtool$/m.exec(body);
+    expect(promtool, 'promtool copied into the runtime image').not.toBeNull();
+    const source = stages.find((s) => s.name === promtool![1]);
+    // The same Prometheus version compose runs (and the tests use), so blocks and rules agree.
+    expect(source?.from).toBe(services.prometheus.image);
+    expect(body).toContain('COPY catalog/tokenscope.yaml ./catalog/tokenscope.yaml');
+    expect(runtime.body).toContain('USER node');
+  });
+
+  it('does not open POST /v1/events beyond the container without a token', () => {
+    const cmd = JSON.parse(runtime.body.find((i) => i.startsWith('CMD '))!.slice(4)) as string[];
+    expect(cmd[0]).toBe('serve');
+    if (cmd.includes('0.0.0.0')) expect(cmd).toContain('--ingest-token-file');
+    const exporterCmd = services.exporter.command as string[];
+    if (exporterCmd.some((c) => c.includes('0.0.0.0'))) expect(exporterCmd.some((c) => c.startsWith('--ingest-token-file='))).toBe(true);
+  });
+
+  it('copies only what .dockerignore lets into the context, and all of it exists', () => {
+    const allowed = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1).replace(/\/$/, ''));
+    const sources = instructions.filter((i) => /^COPY (?!--from)/.test(i)).flatMap((i) => i.split(/\s+/).slice(1, -1));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const src of sources) {
+      expect(existsSync(join(REPO_ROOT, src)), src).toBe(true);
+      expect(allowed.some((a) => src === a || src.startsWith(`${a}/`)), `${src} is in .dockerignore's allow-list`).toBe(true);
+    }
+    expect(allowed).not.toContain('dist');
+    expect(allowed).not.toContain('node_modules');
   });
 });

@@ -101,7 +101,7 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
     const first = [...scenario.breakerLines(), ...scenario.batch(), ...scenario.batch()];
     writeFileSync(log, first.join('\n') + '\n');
     const port = await freePort();
-    exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--no-request-log']);
+    exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--data-dir', join(dir, 'state'), '--no-request-log']);
     await waitFor('exporter ingested the first lines', async () => {
       const r = await fetch(`http://127.0.0.1:${port}/metrics`);
       return sum(parseExposition(await r.text()), 'ai_exporter_lines_total', { source: 'file' }) >= first.length;

@@ -21,7 +21,7 @@ describe('Prometheus scraping the exporter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenscope-scrape-'));
     writeFileSync(join(dir, 'a.jsonl'), truths.map((t, i) => render(t, shapeFor(t, i))).join('\n') + '\n');
     port = await freePort();
-    exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--no-request-log']);
+    exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--data-dir', join(dir, 'state'), '--no-request-log']);
     await waitFor('exporter ingested the file', async () => {
       const r = await fetch(`http://127.0.0.1:${port}/metrics`);
       return sum(parseExposition(await r.text()), 'ai_exporter_lines_total', { source: 'file' }) === truths.length;

@@ -28,7 +28,7 @@ function event(i: number, extra: Record<string, unknown> = {}) {
 
 async function serve(env: Record<string, string>): Promise<string> {
   const port = await freePort();
-  exporter = startProcess('node', [CLI, 'serve', '--port', String(port)], { env: { TOKENSCOPE_HASH_KEY: KEY, LOKI_FLUSH_INTERVAL_MS: '100', ...env } });
+  exporter = startProcess('node', [CLI, 'serve', '--port', String(port), '--no-state'], { env: { TOKENSCOPE_HASH_KEY: KEY, LOKI_FLUSH_INTERVAL_MS: '100', ...env } });
   const url = `http://127.0.0.1:${port}`;
   await waitFor('exporter', async () => (await fetch(`${url}/healthz`)).ok, 30_000).catch((e) => {
     throw new Error(`${e.message}\n${exporter!.output()}`);

@@ -2,7 +2,7 @@
 // specification asks for, and nothing valid in the same request is lost.
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeResponse, decodeStatus, type Encoding } from '../../exporter/src/otlp/schema.js';
+import { decodeResponse, decodeStatus, root, type Encoding } from '../../exporter/src/otlp/schema.js';
 import { startExporter, sum, type Harness } from '../server/helpers.js';
 import { chat, histogram, metrics, span, T0, toProtobuf, traces } from './otlp-json.js';
 
@@ -31,7 +31,7 @@ describe.each<Encoding>(['protobuf', 'json'])('OTLP/HTTP %s', (enc) => {
     harness = await startExporter();
     const req = traces({ 'service.name': 'chat-api' }, [
       span({ attributes: chat(1000, 100) }),
-      span({ attributes: chat(undefined, undefined) }), // a successful call without usage
+      span({ attributes: chat(undefined, undefined) }), // a successful call without usage: counted, usage unknown
       span({ attributes: chat(2000, 200) }),
       span({ attributes: chat(10, 10, { 'gen_ai.request.model': '' }) }), // no model
       span({ attributes: { 'http.request.method': 'GET' } }), // not GenAI: ignored, not rejected
@@ -41,18 +41,42 @@ describe.each<Encoding>(['protobuf', 'json'])('OTLP/HTTP %s', (enc) => {
     expect(r.status).toBe(200);
     expect(r.type).toContain(typeOf(enc));
     const resp = decodeResponse('traces', r.body, enc) as { partialSuccess?: { rejectedSpans?: number; errorMessage?: string } };
-    expect(resp.partialSuccess?.rejectedSpans).toBe(2);
-    expect(resp.partialSuccess?.errorMessage).toContain('attributes.gen_ai.usage.input_tokens');
+    expect(resp.partialSuccess?.rejectedSpans).toBe(1);
     expect(resp.partialSuccess?.errorMessage).toContain('attributes.gen_ai.request.model');
 
     const s = await harness.samples();
     const w = { provider: 'openai', model: 'gpt-4o', feature: 'chat-api' };
-    expect(sum(s, 'ai_requests_total', { ...w, status: 'success' })).toBe(2);
+    expect(sum(s, 'ai_requests_total', { ...w, status: 'success' })).toBe(3);
     expect(sum(s, 'ai_requests_total', { ...w, status: 'error' })).toBe(1);
+    expect(sum(s, 'ai_unpriced_requests_total', { provider: 'openai', model: 'gpt-4o' })).toBe(1);
     expect(sum(s, 'ai_tokens_input_total', w)).toBe(3000);
+    expect(sum(s, 'ai_request_cost_dollars_sum', w)).toBeCloseTo(3000 * 2.5e-6 + 300 * 10e-6, 12);
     expect(sum(s, 'ai_exporter_lines_total', { source: 'otlp' })).toBe(5);
-    expect(sum(s, 'ai_exporter_rejected_lines_total', { source: 'otlp', reason: 'missing_field' })).toBe(2);
+    expect(sum(s, 'ai_exporter_rejected_lines_total', { source: 'otlp', reason: 'missing_field' })).toBe(1);
     expect(sum(s, 'ai_exporter_otlp_ignored_spans_total', { reason: 'not_genai' })).toBe(1);
+  });
+
+  it('a lone UTF-16 surrogate in one span\'s attribute costs no other span (it reads as U+FFFD)', async () => {
+    harness = await startExporter();
+    const req = traces({ 'service.name': 'chat-api' }, [span({ attributes: chat(10, 1, { 'tokenscope.team': 'a\ud800b' }) }), span({ attributes: chat(20, 2) })]);
+    let wire: Buffer | string;
+    if (enc === 'json') {
+      wire = JSON.stringify(req);
+      expect(wire).toContain('\\ud800');
+    } else {
+      // Not through ProtoJSON, which refuses the surrogate: the UTF-8 encoder writes it as invalid bytes.
+      const t = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+      wire = Buffer.from(t.encode(t.fromObject(req)).finish());
+    }
+    const r = await post('/v1/traces', wire, { 'Content-Type': typeOf(enc) });
+    expect(r.status).toBe(200);
+    expect(decodeResponse('traces', r.body, enc)).toEqual({});
+    const s = await harness.samples();
+    expect(sum(s, 'ai_requests_total', { feature: 'chat-api' })).toBe(2);
+    expect(sum(s, 'ai_tokens_input_total', { feature: 'chat-api' })).toBe(30);
+    // One replacement character in JSON (one lone code unit); the binary path replaces each invalid byte.
+    const team = s.find((x) => x.name === 'ai_requests_total' && x.labels.team?.startsWith('a\ufffd'))?.labels.team;
+    expect(team).toMatch(/^a\ufffd+b$/);
   });
 
   it('answers 200 with an empty response when everything was counted', async () => {
@@ -184,7 +208,8 @@ describe('OTLP/HTTP content negotiation', () => {
     const r = await fetch(`${harness.url}/v1/traces`);
     expect(r.status).toBe(405);
     expect(r.headers.get('allow')).toBe('POST');
-    expect((await fetch(`${harness.url}/v1/logs`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${harness.url}/v1/logs`)).status).toBe(405);
+    expect((await fetch(`${harness.url}/v1/profiles`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 
   it('reads OTLP/JSON with a T0 span start as epoch nanoseconds', () => {

@@ -80,10 +80,11 @@ export function metrics(resource: Record<string, Scalar>, list: unknown[]) {
 const TYPES = {
   traces: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
   metrics: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
+  logs: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
 };
 
 /** The binary protobuf form of an OTLP/JSON request (fields the schema does not declare are dropped). */
-export function toProtobuf(signal: 'traces' | 'metrics', json: unknown): Buffer {
+export function toProtobuf(signal: 'traces' | 'metrics' | 'logs', json: unknown): Buffer {
   const t = TYPES[signal];
   return Buffer.from(t.encode(protojson.fromJson(t, json, { ignoreUnknownFields: true })).finish());
 }

@@ -3,6 +3,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
+import { requestLogLine, type RequestLogLine } from '../../exporter/src/log/request-log.js';
 import { OtlpReceiver, type OtlpOptions } from '../../exporter/src/otlp/receiver.js';
 import { decodeRequest } from '../../exporter/src/otlp/schema.js';
 import { parseExposition, sum } from '../support/exposition.js';
@@ -87,7 +88,7 @@ describe('spans over metrics', () => {
     const t = setup();
     await t.traces(traces({ 'service.name': 'agents' }, [span({ attributes: { ...CALL, 'gen_ai.operation.name': 'invoke_agent' } })]));
     await t.traces(traces({ 'service.name': 'web' }, [span({ attributes: { 'http.request.method': 'GET' } })]));
-    await t.traces(traces({ 'service.name': 'no-usage' }, [span({ attributes: chat(undefined, undefined) })])); // rejected
+    await t.traces(traces({ 'service.name': 'no-usage' }, [span({ attributes: chat(undefined, undefined) })])); // counted, usage unknown
     await t.traces(traces({ 'service.name': 'chat' }, [span({ attributes: chat(1, 1) })]));
     expect(['agents', 'web', 'no-usage', 'chat'].map((s) => t.rx.sendsSpans(s))).toEqual([false, false, false, true]);
   });
@@ -159,5 +160,31 @@ describe('metric points as request counts', () => {
     const per = sum(s, 'ai_request_cost_dollars_sum', { model: 'gemini-2.5-pro' });
     // $1.25/M below the tier: 10 × 100k × 1.25e-6 = $1.25 (the aggregate 1M tokens priced as one call would be $2.50).
     expect(per).toBeCloseTo(1.25, 9);
+  });
+});
+
+describe('a successful call without usage', () => {
+  it('is a request with unknown usage on both paths (OTLP span, JSON line), never a free success', async () => {
+    const lines: RequestLogLine[] = [];
+    const pipeline = new Pipeline(realCatalog(), { sinks: [{ request: (rec, price) => lines.push(requestLogLine(rec, price, (x) => x)) }] });
+    const registry = new Registry();
+    const rx = new OtlpReceiver(pipeline, { registry, now: () => NOW });
+    const r = await rx.exportTraces(decodeRequest('traces', Buffer.from(JSON.stringify(traces({ 'service.name': 'otlp' }, [span({ attributes: chat(undefined, undefined) })]))), 'json'));
+    expect(r).toEqual({ accepted: 1, rejected: 0, errorMessage: '' });
+    expect(pipeline.ingestLine(JSON.stringify({ timestamp: NOW, 'tokenscope.feature': 'line', ...chat(undefined, undefined) }), 'file')).toEqual({ ok: true });
+    const s = parseExposition(pipeline.store.render() + pipeline.stats.render() + (await registry.metrics()));
+    for (const feature of ['otlp', 'line']) {
+      expect(sum(s, 'ai_requests_total', { feature, status: 'success' })).toBe(1);
+      expect(sum(s, 'ai_request_cost_dollars_count', { feature })).toBe(1);
+      expect(sum(s, 'ai_request_cost_dollars_sum', { feature })).toBe(0);
+    }
+    expect(sum(s, 'ai_unpriced_requests_total', { provider: 'openai', model: 'gpt-4o' })).toBe(2);
+    expect(sum(s, 'ai_tokens_input_total')).toBe(0);
+    expect(lines.map((l) => [l.usage_unknown, l.priced, l.cost_usd])).toEqual([
+      [true, false, 0],
+      [true, false, 0],
+    ]);
+    // gpt-4o itself is priced: no "no price for model" warning is due.
+    expect(pipeline.pricer.unpricedModels()).toEqual([]);
   });
 });

@@ -3,9 +3,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attributesToObject, nanosToMs, toNumber } from '../../exporter/src/otlp/attributes.js';
+import { spanKey } from '../../exporter/src/otlp/nesting.js';
 import { decodeRequest, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA, type Encoding } from '../../exporter/src/otlp/schema.js';
 import { DURATION_BOUNDS, metering, recordCall, tracing, type Wire } from './helpers.js';
 
@@ -89,6 +90,27 @@ describe.each<Wire>(['protobuf', 'json'])('schema vs the OpenTelemetry %s export
     expect(s.status?.message).toBe('slow down');
     expect(s.events?.[0].name).toBe('exception');
     expect(attributesToObject(s.events?.[0].attributes)['exception.type']).toBe('RateLimitError');
+  });
+
+  it('reads trace, span and parent ids, so a child names its parent (the nesting rule)', async () => {
+    const { provider, tracer } = tracing({ wire, url, resource: { 'service.name': 'svc' } });
+    const parent = tracer.startSpan('parent');
+    const child = tracer.startSpan('child', {}, trace.setSpan(context.active(), parent));
+    child.end();
+    parent.end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    const spans = decodeRequest('traces', take('/v1/traces')[0].body, encodingOf(wire)).resourceSpans![0].scopeSpans![0].spans!;
+    const byName = new Map(spans.map((x) => [x.name, x]));
+    const p = byName.get('parent')!;
+    const c = byName.get('child')!;
+    const key = spanKey(p.traceId, p.spanId);
+    expect(key).toMatch(/^[0-9a-f]+:[0-9a-f]+$/);
+    expect(spanKey(c.traceId, c.parentSpanId)).toBe(key);
+    expect(spanKey(c.traceId, c.spanId)).not.toBe(key);
+    expect(spanKey(p.traceId, p.parentSpanId)).toBe(''); // a root
+    // Binary protobuf carries the ids as bytes: the key is the ids in hex, as the SDK wrote them.
+    if (wire === 'protobuf') expect(key).toBe(`${parent.spanContext().traceId}:${parent.spanContext().spanId}`);
   });
 
   it('reads explicit-bucket histograms, cumulative', async () => {

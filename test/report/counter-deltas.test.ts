@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { fixedClock } from '../../exporter/src/clock.js';
 import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
 import { buildReport } from '../../exporter/src/report/build-report.js';
 import { counterDeltas } from '../../exporter/src/report/counter-deltas.js';
@@ -93,7 +94,7 @@ describe('exact counter deltas', () => {
   });
 
   it('a report over the day counts the resets exactly, and says the rules are not loaded', async () => {
-    const report = await buildReport({ client, catalog: loadCatalog(), period: 'daily', at: '2026-09-01', nowMs: Date.UTC(2026, 10, 25) });
+    const report = await buildReport({ client, catalog: loadCatalog(), period: 'daily', at: '2026-09-01', clock: fixedClock(Date.UTC(2026, 10, 25)) });
     expect(report.totals.requests).toBe(Object.values(EXACT).flat().reduce((s, v) => s + v, 0));
     expect(report.byModel.find((r) => r.group.model === 'a')!.requests).toBe(600 + 593 + 600);
     const md = renderMarkdown(report);

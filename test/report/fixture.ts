@@ -1,8 +1,10 @@
 // The known log file every report/export/API test reads back: 8 days of synthetic traffic
 // (2026-10-26 00:00Z, a Monday, to 2026-11-03 00:00Z: one whole ISO week, a month boundary) plus
 // two injected incidents on 2026-11-02 for the anomaly section, backfilled with `tokenscope
-// backfill --step 300` into TSDB blocks and opened by a real Prometheus.
-import { spawnSync } from 'node:child_process';
+// backfill --step 300` into TSDB blocks and opened by a real Prometheus. Every process reading it
+// runs on the clock NOW (TOKENSCOPE_NOW for the CLI), never the wall clock, so the tests pass on
+// any date.
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,10 @@ import { makeTruths, MIX, render, type Shape, type Truth } from '../support/traf
 export const START = Date.UTC(2026, 9, 26);
 export const END = Date.UTC(2026, 10, 3);
 export const INCIDENT_DAY = Date.UTC(2026, 10, 2);
+/** The tests' "now": six hours after the log ends, so November is in progress and every log day complete. */
+export const NOW = END + 6 * 3_600_000;
+/** The CLI's clock at NOW (exporter/src/clock.ts). */
+export const NOW_ENV = { TOKENSCOPE_NOW: new Date(NOW).toISOString() };
 export const STEP_SECONDS = 300;
 const EXPORTER_SRC = fileURLToPath(new URL('../../exporter/src/', import.meta.url));
 
@@ -61,9 +67,9 @@ function makeLog(): Truth[] {
  * Backfills the log once per test run: the first test file to get here builds the blocks, the
  * others wait for them (a lock directory decides), and each copies them for its own Prometheus.
  * Keyed by the vitest process and the exporter's sources, so a changed exporter never reads stale
- * blocks.
+ * blocks. Waits without blocking the worker: a blocked worker misses vitest's RPC deadlines on a busy machine.
  */
-function sharedBlocks(truths: Truth[]): { logFile: string; tsdb: string } {
+async function sharedBlocks(truths: Truth[]): Promise<{ logFile: string; tsdb: string }> {
   const text = truths.map((t, i) => render(t, shapeOf(t, i))).join('\n') + '\n';
   const hash = createHash('sha256').update(text);
   for (const file of readdirSync(EXPORTER_SRC, { recursive: true, encoding: 'utf8' }).sort()) {
@@ -83,13 +89,17 @@ function sharedBlocks(truths: Truth[]): { logFile: string; tsdb: string } {
   }
   if (builder) {
     writeFileSync(logFile, text);
-    const res = spawnSync(process.execPath, [CLI, 'backfill', logFile, '--out', tsdb, '--step', String(STEP_SECONDS)], { encoding: 'utf8' });
-    writeFileSync(ready, res.status === 0 ? 'ok' : `backfill failed: ${res.stderr}`);
+    // At NOW, so event times ahead of a wrong or faked wall clock are not refused as "future".
+    const child = spawn(process.execPath, [CLI, 'backfill', logFile, '--out', tsdb, '--step', String(STEP_SECONDS)], { env: { ...process.env, ...NOW_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    writeFileSync(ready, status === 0 ? 'ok' : `backfill failed: ${stderr}`);
   } else {
     const until = Date.now() + 180_000;
     while (!existsSync(ready)) {
       if (Date.now() > until) throw new Error(`timed out waiting for ${dir} to be built`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      await new Promise((ok) => setTimeout(ok, 200));
     }
   }
   const status = readFileSync(ready, 'utf8');
@@ -97,13 +107,22 @@ function sharedBlocks(truths: Truth[]): { logFile: string; tsdb: string } {
   return { logFile, tsdb };
 }
 
-/** Prometheus on a copy of the backfilled blocks, with `ruleFile` (YAML text) loaded if given. */
-export async function startFixture(opts: { ruleFile?: string } = {}): Promise<Fixture> {
+/**
+ * Prometheus on a copy of the backfilled blocks, with `ruleFile` (YAML text) loaded if given and
+ * `openMetrics` (timestamped samples, e.g. rule results at NOW) added as blocks.
+ */
+export async function startFixture(opts: { ruleFile?: string; openMetrics?: string } = {}): Promise<Fixture> {
   const truths = makeLog();
-  const shared = sharedBlocks(truths);
+  const shared = await sharedBlocks(truths);
   const dir = mkdtempSync(join(tmpdir(), 'tokenscope-report-'));
   const storage = join(dir, 'tsdb');
   cpSync(shared.tsdb, storage, { recursive: true });
+  if (opts.openMetrics) {
+    // Prometheus evaluates rules only at its own wall-clock time, never at NOW: their results at NOW are written here.
+    writeFileSync(join(dir, 'extra.om'), opts.openMetrics);
+    const r = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'extra.om'), storage], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`promtool: ${r.stderr}`);
+  }
   let config = 'global: { scrape_interval: 15s, evaluation_interval: 1s }\n';
   if (opts.ruleFile) {
     writeFileSync(join(dir, 'rules.yml'), opts.ruleFile);
@@ -149,7 +168,8 @@ export function expected(f: Fixture, fromMs: number, toMs: number, key: (t: Trut
   return out;
 }
 
+/** The CLI on the fixture's clock (NOW). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...NOW_ENV, ...env }, timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -10,6 +10,7 @@ import { createUsageApiRouter } from '../../exporter/src/usage-api/router.js';
 import { startExporter, type Harness } from '../server/helpers.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { CLI, startProcess } from '../support/processes.js';
+import { NOW_ENV } from './fixture.js';
 
 interface Fake {
   url: string;
@@ -58,11 +59,11 @@ function empty(path: string, query: string) {
   return ok({ resultType: 'vector', result: [] });
 }
 
-/** The CLI without blocking this process: the fake servers live in it. */
+/** The CLI without blocking this process: the fake servers live in it. On the fixture's clock, so 2026-11-02 is a past day on any date. */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, PROMETHEUS_URL: '', ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, PROMETHEUS_URL: '', ...NOW_ENV, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
@@ -152,10 +153,10 @@ describe('when Prometheus is down, slow or failing', () => {
     const procs = [];
     try {
       const offPort = await freePort();
-      const off = startProcess(process.execPath, [CLI, 'serve', '--port', String(offPort), '--no-request-log'], { env: { TOKENSCOPE_API_TOKEN: '', PROMETHEUS_URL: '' } });
+      const off = startProcess(process.execPath, [CLI, 'serve', '--port', String(offPort), '--no-request-log', '--no-state'], { env: { TOKENSCOPE_API_TOKEN: '', PROMETHEUS_URL: '' } });
       procs.push(off);
       const onPort = await freePort();
-      const on = startProcess(process.execPath, [CLI, 'serve', '--port', String(onPort), '--no-request-log', '--prometheus-url', fake.url], { env: { TOKENSCOPE_API_TOKEN: 'secret-1' } });
+      const on = startProcess(process.execPath, [CLI, 'serve', '--port', String(onPort), '--no-request-log', '--no-state', '--prometheus-url', fake.url], { env: { TOKENSCOPE_API_TOKEN: 'secret-1' } });
       procs.push(on);
       await waitFor('exporters up', async () => (await fetch(`http://127.0.0.1:${offPort}/healthz`)).ok && (await fetch(`http://127.0.0.1:${onPort}/healthz`)).ok);
       const r1 = await fetch(`http://127.0.0.1:${offPort}/api/usage/summary`);
@@ -167,7 +168,7 @@ describe('when Prometheus is down, slow or failing', () => {
       expect(await r2.json()).toMatchObject({ period: '24h', totalTokens: 0, totalCost: 0, totalRequests: 0, currency: 'USD' });
       expect(on.output()).toMatch(/usage API enabled at \/api\/usage/);
 
-      const noProm = await cli(['serve', '--port', String(await freePort()), '--no-request-log'], { TOKENSCOPE_API_TOKEN: 'x' });
+      const noProm = await cli(['serve', '--port', String(await freePort()), '--no-request-log', '--no-state'], { TOKENSCOPE_API_TOKEN: 'x' });
       expect(noProm.status).toBe(1);
       expect(noProm.stderr).toMatch(/the usage API needs Prometheus: pass --prometheus-url or set PROMETHEUS_URL/);
     } finally {

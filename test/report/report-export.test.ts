@@ -5,14 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG_PATH } from '../../exporter/src/catalog/load.js';
+import { fixedClock } from '../../exporter/src/clock.js';
 import { runExport, type ExportCommandOptions } from '../../exporter/src/cli/export-command.js';
 import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
 import { buildReport, type CostReport, type Totals } from '../../exporter/src/report/build-report.js';
 import { DAY_MS, HOUR_MS } from '../../exporter/src/report/periods.js';
-import { END, expected, INCIDENT_DAY, runCli, START, startFixture, type Expected, type Fixture } from './fixture.js';
+import { END, expected, INCIDENT_DAY, NOW, runCli, START, startFixture, type Expected, type Fixture } from './fixture.js';
 
 // Stand-ins for the budget and savings recording rules (same names as prometheus/rules/*.yml, see
-// rule-series.test.ts), evaluated every second, so an in-progress report finds them "now".
+// rule-series.test.ts). Loaded so the report knows the rules are there; what they "recorded" at the
+// tests' clock is RECORDED below, since Prometheus evaluates rules only at its own wall-clock time.
 const STUB_RULES = `groups:
   - name: stub-budget-and-savings
     interval: 1s
@@ -27,6 +29,22 @@ const STUB_RULES = `groups:
         expr: label_replace(label_replace(label_replace(label_replace(vector(12.25), "provider", "anthropic", "", ""), "model", "claude-sonnet-4-20250514", "", ""), "feature", "search", "", ""), "opportunity", "prompt_caching", "", "")
 `;
 
+/** The stub rules' values as samples over the two minutes up to NOW (none at the end of the log). */
+const RECORDED = (() => {
+  const series: Array<[string, string, number]> = [
+    ['scope_name:ai_cost_dollars:month_end_projection', 'scope="total",name="total"', 40000],
+    ['scope_name:ai_cost_dollars:month_end_projection', 'scope="team",name="search"', 11000],
+    ['provider_model_feature_opportunity:ai_savings_dollars:monthly_estimate', 'provider="openai",model="gpt-4o",feature="chat",opportunity="cheaper_model"', 321.5],
+    ['provider_model_feature_opportunity:ai_savings_dollars:monthly_estimate', 'provider="anthropic",model="claude-sonnet-4-20250514",feature="search",opportunity="prompt_caching"', 12.25],
+  ];
+  const lines: string[] = [];
+  for (const name of new Set(series.map((s) => s[0]))) {
+    lines.push(`# TYPE ${name} gauge`);
+    for (const [n, labels, v] of series) if (n === name) for (let t = NOW - 120_000; t <= NOW; t += 15_000) lines.push(`${name}{${labels}} ${v} ${t / 1000}`);
+  }
+  return `${lines.join('\n')}\n# EOF\n`;
+})();
+
 const CENT = 0.005;
 
 function expectTotals(got: Pick<Totals, 'requests' | 'inputTokens' | 'outputTokens' | 'cachedTokens' | 'cost'> & { errors?: number }, want: Expected | undefined, what: string): void {
@@ -40,7 +58,7 @@ describe('report and export from a backfilled Prometheus', () => {
   let f: Fixture;
   let client: PrometheusClient;
   beforeAll(async () => {
-    f = await startFixture({ ruleFile: STUB_RULES });
+    f = await startFixture({ ruleFile: STUB_RULES, openMetrics: RECORDED });
     client = new PrometheusClient({ url: f.prom.url, timeoutMs: 20_000 });
   }, 120_000);
   afterAll(async () => {
@@ -89,26 +107,27 @@ describe('report and export from a backfilled Prometheus', () => {
   });
 
   it('weekly and monthly totals, and consecutive days adding up to the whole file', async () => {
-    const week = await buildReport({ client, catalog: f.catalog, period: 'weekly', at: '2026-10-28' });
+    const clock = fixedClock(NOW);
+    const week = await buildReport({ client, catalog: f.catalog, clock, period: 'weekly', at: '2026-10-28' });
     expect(week.period.label).toBe('2026-W44 (2026-10-26 to 2026-11-01)');
     expectTotals(week.totals, expected(f, START, START + 7 * DAY_MS).get('total'), 'week 44');
     expectTotals(week.previousTotals, undefined, 'week 43 (before the log)');
     for (const row of week.byModel) expectTotals(row, expected(f, START, START + 7 * DAY_MS, (t) => `${t.provider}/${t.model}`).get(`${row.group.provider}/${row.group.model}`), `W44 ${row.group.model}`);
 
-    const october = await buildReport({ client, catalog: f.catalog, period: 'monthly', at: '2026-10' });
+    const october = await buildReport({ client, catalog: f.catalog, clock, period: 'monthly', at: '2026-10' });
     expectTotals(october.totals, expected(f, Date.UTC(2026, 9, 1), Date.UTC(2026, 10, 1)).get('total'), 'October');
-    const november = await buildReport({ client, catalog: f.catalog, period: 'monthly', at: '2026-11-15' });
+    const november = await buildReport({ client, catalog: f.catalog, clock, period: 'monthly', at: '2026-11-15' });
     expectTotals(november.totals, expected(f, Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)).get('total'), 'November');
-    // November is still in progress (the clock says 2026-11-25 or later in these tests' world, or the
-    // month is over): either way it is compared with the same elapsed part of October.
-    const elapsed = Date.parse(november.period.end) - Date.UTC(2026, 10, 1);
-    const octoberPart = Math.min(Date.UTC(2026, 10, 1), Date.UTC(2026, 9, 1) + elapsed);
-    expect(november.previousPeriod.end).toBe(new Date(octoberPart).toISOString());
+    // November is in progress at NOW (2026-11-03T06:00Z): reported up to NOW and compared with the
+    // same elapsed part of October.
+    expect(november.period).toMatchObject({ inProgress: true, end: new Date(NOW).toISOString() });
+    const octoberPart = Date.UTC(2026, 9, 1) + (NOW - Date.UTC(2026, 10, 1));
+    expect(november.previousPeriod.end).toBe('2026-10-03T06:00:00.000Z');
     expectTotals(november.previousTotals, expected(f, Date.UTC(2026, 9, 1), octoberPart).get('total'), 'November\'s previous period');
 
     let sum = { requests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cost: 0, errors: 0 };
     for (let d = START; d < END; d += DAY_MS) {
-      const r = await buildReport({ client, catalog: f.catalog, period: 'daily', at: new Date(d).toISOString().slice(0, 10) });
+      const r = await buildReport({ client, catalog: f.catalog, clock, period: 'daily', at: new Date(d).toISOString().slice(0, 10) });
       sum = { requests: sum.requests + r.totals.requests, inputTokens: sum.inputTokens + r.totals.inputTokens, outputTokens: sum.outputTokens + r.totals.outputTokens, cachedTokens: sum.cachedTokens + r.totals.cachedTokens, cost: sum.cost + r.totals.cost, errors: sum.errors + r.totals.errors };
     }
     expectTotals(sum, expected(f, START, END).get('total'), 'sum of the 8 daily reports');
@@ -145,12 +164,8 @@ describe('report and export from a backfilled Prometheus', () => {
   });
 
   it('an in-progress period reads the budget projection and the savings from the recording rules', async () => {
-    for (let i = 0; i < 50; i++) {
-      const [a, b] = await Promise.all([f.prom.query('scope_name:ai_cost_dollars:month_end_projection'), f.prom.query('provider_model_feature_opportunity:ai_savings_dollars:monthly_estimate')]);
-      if (a.length && b.length) break;
-      await new Promise((ok) => setTimeout(ok, 200));
-    }
-    const r = runCli(['report', '--period', 'daily', '--at', new Date().toISOString().slice(0, 10), '--prometheus', f.prom.url]);
+    // "Today" on the fixture's clock: 2026-11-03, six hours in, after the log's last event.
+    const r = runCli(['report', '--period', 'daily', '--at', new Date(NOW).toISOString().slice(0, 10), '--prometheus', f.prom.url]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('**period in progress: figures up to the end time only**');
     // November so far holds the log's November days; the projections are the stub rules' values.

@@ -47,8 +47,9 @@ function batch(i: number): string[] {
     lines.push(event(HEALTHY, 'claude-sonnet-4-20250514', 'platform', 'chat'));
     lines.push(event('openai', 'gpt-4o-mini', 'search', 'search', { latencyMs: 500, failed: (i * 5 + k) % 5 === 0 }));
   }
-  // llama3.1:70b is priced by the catalog at $0.20 per million tokens: 500M tokens = $100.
-  lines.push(event('ollama', 'llama3.1:70b', 'support', 'batch', { input: 0, output: 500_000_000, latencyMs: 2000 }));
+  // llama3.1:70b is priced by the catalog at $0.20 per million tokens: 5 × 100M tokens = $100
+  // (100M is the per-request ceiling, docs/events.md "Ceilings").
+  for (let k = 0; k < 5; k++) lines.push(event('ollama', 'llama3.1:70b', 'support', 'batch', { input: 0, output: 100_000_000, latencyMs: 2000 }));
   return lines;
 }
 
@@ -65,7 +66,7 @@ describe('generated alerts on a real Prometheus scraping a real exporter', () =>
     writeFileSync(log, [event(HEALTHY, 'claude-sonnet-4-20250514', 'platform', 'chat'), event('openai', 'gpt-4o-mini', 'search', 'search'), event('ollama', 'llama3.1:70b', 'support', 'batch', { input: 0, output: 1000 })].join('\n') + '\n');
 
     const port = await freePort();
-    exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--poll-interval', '100', '--no-request-log']);
+    exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--data-dir', join(dir, 'state'), '--poll-interval', '100', '--no-request-log']);
     await waitFor('exporter serving the warm-up', async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).includes('llama3.1:70b'), 60_000);
 
     prom = await Prometheus.start(`

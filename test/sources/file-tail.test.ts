@@ -87,7 +87,8 @@ describe('FileTailer', () => {
     expect(batches.at(-1)?.lines).toHaveLength(3); // one batch per chunk
     const st = fs.statSync(p('a.log'));
     expect(tailer.positions()).toEqual({
-      [p('a.log')]: { dev: st.dev, ino: st.ino, offset: st.size, lineNo: 5, size: st.size },
+      // fp: the fingerprint of the first line, by which a copy of the file is recognised.
+      [p('a.log')]: { dev: st.dev, ino: st.ino, offset: st.size, lineNo: 5, size: st.size, fp: expect.stringMatching(/^[0-9a-f]{32}$/), fpLen: 4 },
     });
   });
 
@@ -157,6 +158,104 @@ describe('FileTailer', () => {
     await tailer.pollOnce();
     expect(take()).toEqual(['a.log:1:old 1', 'a.log:2:old 2', 'a.log:1:new']);
     expect(tailer.positions()[p('a.log')]).toMatchObject({ offset: 4, lineNo: 1 });
+  });
+
+  it('copytruncate under *.log*: the copy resumes at the old offset, the original at 0', async () => {
+    const { tailer, take } = tail({ globs: [p('*.log*')] });
+    append('app.log', 'old 1\nold 2\n');
+    await tailer.pollOnce();
+    append('app.log', 'unread 3\n'); // written after our last read, before the copy
+    fs.copyFileSync(p('app.log'), p('app.log.1'));
+    fs.truncateSync(p('app.log'), 0);
+    append('app.log', 'new 1\n');
+    await tailer.pollOnce();
+    expect(take()).toEqual(['app.log:1:old 1', 'app.log:2:old 2', 'app.log:1:new 1', 'app.log.1:3:unread 3']);
+    append('app.log', 'new 2\n');
+    await tailer.pollOnce();
+    expect(take()).toEqual(['app.log:2:new 2']);
+    expect(Object.keys(tailer.positions()).sort()).toEqual([p('app.log'), p('app.log.1')]); // nothing left detached
+  });
+
+  it('copytruncate seen half-way: the copy is held while the original still has its content', async () => {
+    const { tailer, take } = tail({ globs: [p('*.log*')] });
+    append('app.log', '1\n2\n');
+    await tailer.pollOnce();
+    append('app.log', '3\n');
+    fs.copyFileSync(p('app.log'), p('app.log.1'));
+    append('app.log', '4\n'); // after the copy: only in the original
+    await tailer.pollOnce(); // both exist, same content
+    expect(take()).toEqual(['app.log:1:1', 'app.log:2:2', 'app.log:3:3', 'app.log:4:4']);
+    expect(Object.keys(tailer.positions())).toEqual([p('app.log')]); // a held copy has no position of its own
+    fs.truncateSync(p('app.log'), 0);
+    append('app.log', '5\n');
+    await tailer.pollOnce();
+    await tailer.pollOnce();
+    expect(take()).toEqual(['app.log:1:5']);
+    append('app.log.1', '6\n'); // should the copy grow, it is read from its end
+    await tailer.pollOnce();
+    // (Its line numbers go on from the original's: the copy is shorter than what was read of it.)
+    expect(take()).toEqual(['app.log.1:5:6']);
+  });
+
+  it('copytruncate while down: the original from 0, the copy from the saved offset', async () => {
+    const first = tail({ globs: [p('*.log*')] });
+    append('app.log', 'a 1\na 2\n');
+    await first.tailer.pollOnce();
+    const saved = JSON.parse(JSON.stringify(first.tailer.positions())) as SavedPositions;
+    await first.tailer.stop();
+    append('app.log', 'a 3\n');
+    fs.copyFileSync(p('app.log'), p('app.log.1'));
+    fs.truncateSync(p('app.log'), 0);
+    append('app.log', 'b 1 is longer than the old lines\n'); // grown past the old offset: size alone would not tell
+    const second = tail({ globs: [p('*.log*')], positions: saved });
+    await second.tailer.pollOnce();
+    expect(second.take()).toEqual(['app.log:1:b 1 is longer than the old lines', 'app.log.1:3:a 3']);
+  });
+
+  it('restarts with a copy held: it is held again, not read from 0', async () => {
+    const first = tail({ globs: [p('*.log*')] });
+    append('app.log', '1\n2\n');
+    fs.copyFileSync(p('app.log'), p('app.log.1'));
+    await first.tailer.pollOnce();
+    expect(first.take()).toEqual(['app.log:1:1', 'app.log:2:2']);
+    const saved = JSON.parse(JSON.stringify(first.tailer.positions())) as SavedPositions;
+    await first.tailer.stop();
+    const second = tail({ globs: [p('*.log*')], positions: saved });
+    await second.tailer.pollOnce();
+    fs.truncateSync(p('app.log'), 0);
+    append('app.log', '3\n');
+    await second.tailer.pollOnce();
+    expect(second.take()).toEqual(['app.log:1:3']);
+  });
+
+  it('a truncation whose copy shows up later (even after a restart) leaves a detached position for it', async () => {
+    const first = tail({ globs: [p('*.log*')] });
+    append('app.log', '1\n2\n');
+    await first.tailer.pollOnce();
+    append('app.log', '3\n');
+    fs.copyFileSync(p('app.log'), p('app.tmp')); // not matched yet
+    fs.truncateSync(p('app.log'), 0);
+    await first.tailer.pollOnce();
+    const saved = JSON.parse(JSON.stringify(first.tailer.positions())) as SavedPositions;
+    await first.tailer.stop();
+    expect(Object.values(saved).filter((s) => s.detached)).toEqual([expect.objectContaining({ offset: 4, lineNo: 2 })]);
+    fs.renameSync(p('app.tmp'), p('app.log.1'));
+    const second = tail({ globs: [p('*.log*')], positions: saved });
+    await second.tailer.pollOnce();
+    expect(second.take()).toEqual(['app.log.1:3:3']);
+    expect(Object.values(second.tailer.positions()).some((s) => s.detached)).toBe(false);
+  });
+
+  it('a file replaced under the same inode number is read from 0 when its first line differs', async () => {
+    const first = tail();
+    append('a.log', 'first 1\nfirst 2\n');
+    await first.tailer.pollOnce();
+    const saved = first.tailer.positions();
+    await first.tailer.stop();
+    fs.writeFileSync(p('a.log'), 'other 1\nother 2\nother 3\n'); // same inode, new content, larger
+    const second = tail({ positions: saved });
+    await second.tailer.pollOnce();
+    expect(second.take()).toEqual(['a.log:1:other 1', 'a.log:2:other 2', 'a.log:3:other 3']);
   });
 
   it('restarts from a checkpoint taken inside onLines: every line exactly once', async () => {

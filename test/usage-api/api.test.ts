@@ -2,6 +2,7 @@
 // test/report/fixture.ts: totals to the cent for several periods and breakdowns, the documented
 // response shapes, token protection and a 400 naming the parameter for every bad query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../exporter/src/clock.js';
 import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
 import { DAY_MS, HOUR_MS } from '../../exporter/src/report/periods.js';
 import { createUsageApiRouter, disabledUsageApiRouter } from '../../exporter/src/usage-api/router.js';
@@ -43,7 +44,7 @@ describe('usage API', () => {
   beforeAll(async () => {
     f = await startFixture();
     const client = new PrometheusClient({ url: f.prom.url, timeoutMs: 20_000 });
-    api = await startExporter({ usageApi: createUsageApiRouter({ client, catalog: f.catalog, token: TOKEN, now: () => NOW }) });
+    api = await startExporter({ usageApi: createUsageApiRouter({ client, catalog: f.catalog, token: TOKEN, clock: fixedClock(NOW) }) });
     off = await startExporter({ usageApi: disabledUsageApiRouter('no API token configured (--api-token-file or TOKENSCOPE_API_TOKEN)') });
   }, 120_000);
   afterAll(async () => {

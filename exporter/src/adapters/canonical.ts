@@ -2,7 +2,7 @@
 // (input includes cache, output includes reasoning), so this is validation and renaming only.
 import type { RequestRecord } from '../events/types.js';
 import {
-  type JsonObject, invalid, optNonNegative, optStatusCode, optString, optTokens, readTimestamp, reqString, reqTokens,
+  type JsonObject, invalid, optCostUsd, optStatusCode, optString, optTokens, readTimestamp, reqString, reqTokens,
 } from './fields.js';
 import { normalizeProvider } from './providers.js';
 import { checkTokenTotals, markFailed, newRequest, readEventError, readEventFields } from './request-record.js';
@@ -24,7 +24,7 @@ export function canonicalToRecord(obj: JsonObject): RequestRecord {
   );
   readEventFields(obj, rec);
   rec.statusCode = optStatusCode(obj.status_code, 'status_code');
-  rec.reportedCostUsd = optNonNegative(obj.cost_usd, 'cost_usd');
+  rec.reportedCostUsd = optCostUsd(obj.cost_usd, 'cost_usd');
 
   const error = readEventError(obj.error);
   const errorType = optString(obj.error_type, 'error_type');

@@ -1,22 +1,35 @@
 // Typed readers for JSON values. Each takes the value and its JSON path, so a bad field is
 // rejected with a LineRejection naming exactly where it was. No allocation on the happy path.
+import { defaultClock, type Clock } from '../clock.js';
+import { MAX_COST_USD_PER_REQUEST, MAX_COUNT, MAX_DURATION_MS, MAX_TOKENS_PER_REQUEST } from '../events/ceilings.js';
 import { LineRejection } from '../events/types.js';
 
 export type JsonObject = Record<string, unknown>;
-
-export const MAX_ERROR_MESSAGE = 500;
 
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A short rendering of a bad value for the rejection message (never the whole value). */
+/**
+ * What kind of value was there, for the rejection message. Never the value itself: rejections go
+ * to stderr, HTTP responses and OTLP partial-success messages, and a bad field can hold a user id,
+ * an e-mail address or prompt text.
+ */
 function show(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === 'string') return v === '' ? 'an empty string' : 'a string';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return 'a non-finite number';
+    if (v < 0) return 'a negative number';
+    return Number.isInteger(v) ? (Number.isSafeInteger(v) ? 'a number' : 'an integer above 2^53') : 'a fractional number';
+  }
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A number of the right kind that is past its ceiling (events/ceilings.ts). */
+function overCeiling(path: string, ceiling: string): LineRejection {
+  return new LineRejection('invalid_field', path, `over the ceiling of ${ceiling} per request (docs/events.md, "Ceilings")`);
 }
 
 export function missing(path: string, expected: string): LineRejection {
@@ -49,17 +62,23 @@ export function reqString(v: unknown, path: string): string {
 
 const TOKENS = 'a non-negative integer token count';
 
-/** An optional token count: absent or null is 0. */
+/** An optional token count, at most MAX_TOKENS_PER_REQUEST: absent or null is 0. */
 export function optTokens(v: unknown, path: string): number {
   if (v === undefined || v === null) return 0;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+    if (v <= MAX_TOKENS_PER_REQUEST) return v;
+    throw overCeiling(path, `${MAX_TOKENS_PER_REQUEST} tokens`);
+  }
   throw invalid(path, TOKENS, v);
 }
 
-/** An optional non-negative integer that is not a token count (e.g. a failure count). */
+/** An optional non-negative integer that is not a token count (e.g. a failure count), at most MAX_COUNT. */
 export function optCount(v: unknown, path: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+    if (v <= MAX_COUNT) return v;
+    throw overCeiling(path, String(MAX_COUNT));
+  }
   throw invalid(path, 'a non-negative integer', v);
 }
 
@@ -68,16 +87,28 @@ export function reqTokens(v: unknown, path: string): number {
   return optTokens(v, path);
 }
 
-/** An optional finite non-negative number (durations, costs). */
-export function optNonNegative(v: unknown, path: string): number | undefined {
+/**
+ * An optional finite non-negative number (durations, costs), at most `max` (`ceiling` says what
+ * that is in the rejection). Costs go through optCostUsd, durations through optMsAsSeconds.
+ */
+export function optNonNegative(v: unknown, path: string, max = Infinity, ceiling = ''): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
+    if (v <= max) return v;
+    throw overCeiling(path, ceiling);
+  }
   throw invalid(path, 'a finite non-negative number', v);
 }
 
-/** An optional duration in milliseconds, returned in seconds. */
+/** An optional cost in US dollars reported by the log's writer, at most MAX_COST_USD_PER_REQUEST. */
+export function optCostUsd(v: unknown, path: string): number | undefined {
+  return optNonNegative(v, path, MAX_COST_USD_PER_REQUEST, COST_CEILING);
+}
+const COST_CEILING = `$${MAX_COST_USD_PER_REQUEST}`;
+
+/** An optional duration in milliseconds (at most one day), returned in seconds. */
 export function optMsAsSeconds(v: unknown, path: string): number | undefined {
-  const ms = optNonNegative(v, path);
+  const ms = optNonNegative(v, path, MAX_DURATION_MS, '1 day (86400000 ms)');
   return ms === undefined ? undefined : ms / 1000;
 }
 
@@ -97,15 +128,19 @@ const MS_BELOW = 1e14;
 // future time, or make a backfill span decades.
 const MIN_EVENT_MS = Date.UTC(2015, 0, 1);
 const FUTURE_SLACK_MS = 86_400_000;
-let maxEventMs = Date.now() + FUTURE_SLACK_MS;
+// The upper bound, cached per clock (this runs for every event) and refreshed only when a time
+// looks too new or the process's clock was replaced.
+let boundClock: Clock | undefined;
+let maxEventMs = -Infinity;
 
 /** The event time itself, if plausible; else an invalid_field rejection naming `path`. */
 export function inRange(ms: number, path: string, raw: unknown): number {
-  if (ms >= MIN_EVENT_MS && ms <= maxEventMs) return ms;
-  // The upper bound moves with the clock; refresh it only when a time looks too new.
-  if (ms > maxEventMs) {
-    maxEventMs = Date.now() + FUTURE_SLACK_MS;
-    if (ms <= maxEventMs) return ms;
+  const clock = defaultClock();
+  if (ms >= MIN_EVENT_MS && ms <= maxEventMs && clock === boundClock) return ms;
+  if (ms > maxEventMs || clock !== boundClock) {
+    boundClock = clock;
+    maxEventMs = clock.now() + FUTURE_SLACK_MS;
+    if (ms >= MIN_EVENT_MS && ms <= maxEventMs) return ms;
   }
   throw invalid(path, 'a time between 2015-01-01 and one day from now', raw);
 }
@@ -192,8 +227,4 @@ function daysFromCivil(y: number, m: number, d: number): number {
   const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
-}
-
-export function truncateMessage(s: string | undefined): string | undefined {
-  return s !== undefined && s.length > MAX_ERROR_MESSAGE ? s.slice(0, MAX_ERROR_MESSAGE) : s;
 }

@@ -6,6 +6,7 @@ import { canonicalToRecord } from './canonical.js';
 import { envelopeToRecord } from './envelope.js';
 import { type JsonObject, isObject } from './fields.js';
 import { isLiteLlmPayload, liteLlmToRecord } from './litellm.js';
+import { isSpendLogsRow, spendLogsToRecord } from './litellm-spendlogs.js';
 import { hasGenAiAttributes, otelLineToRecord } from './otel-genai.js';
 
 export { classifyError, type ErrorInfo } from './error-types.js';
@@ -20,7 +21,10 @@ export function parseLine(line: string): IngestRecord {
   try {
     value = JSON.parse(line);
   } catch (err) {
-    throw new LineRejection('invalid_json', undefined, (err as Error).message);
+    // V8's message quotes the text around the error ("Unexpected token 's', "{"a": secret-pro"...");
+    // only the position is kept.
+    const at = /at position (\d+)/.exec((err as Error).message);
+    throw new LineRejection('invalid_json', undefined, at ? `not valid JSON (at character ${at[1]})` : 'not valid JSON');
   }
   if (!isObject(value)) throw new LineRejection('not_an_object', undefined, 'a line must be a JSON object');
   return normalize(value);
@@ -30,6 +34,7 @@ export function normalize(obj: JsonObject): IngestRecord {
   const type = obj.type;
   if (type === 'circuit_breaker') return breakerToRecord(obj);
   if (type === 'request') return canonicalToRecord(obj);
+  if (isSpendLogsRow(obj)) return spendLogsToRecord(obj);
   if (isLiteLlmPayload(obj)) return liteLlmToRecord(obj);
   if (obj.response !== undefined) return envelopeToRecord(obj);
   if (obj.input_tokens !== undefined) return canonicalToRecord(obj);

@@ -3,10 +3,10 @@
 // breakdowns come from the raw usage in `response.usage` when it was logged.
 import type { RequestRecord } from '../events/types.js';
 import {
-  type JsonObject, invalid, isObject, missing, optNonNegative, optObject, optString, optTokens, readTimestamp, reqString,
+  type JsonObject, invalid, isObject, missing, optCostUsd, optObject, optString, optTokens, readTimestamp, reqString,
   reqTokens,
 } from './fields.js';
-import { readChatUsageDetails } from './openai.js';
+import { readChatAudio, readChatUsageDetails } from './openai.js';
 import { normalizeProvider } from './providers.js';
 import { checkTokenTotals, markFailed, newRequest } from './request-record.js';
 
@@ -41,12 +41,13 @@ export function liteLlmToRecord(obj: JsonObject): RequestRecord {
     if (tokens.input < tokens.cacheRead + tokens.cacheWrite) tokens.input += tokens.cacheWrite;
     if (tokens.output < tokens.reasoning) tokens.output += tokens.reasoning;
     checkTokenTotals(tokens, 'prompt_tokens', 'completion_tokens');
+    readChatAudio(response.usage, tokens);
   }
 
   const startMs = readTimestamp(obj.startTime, 'startTime');
   const rec = newRequest(startMs, normalizeProvider(provider), reqString(obj.model, 'model'), tokens);
   rec.requestId = optString(obj.id, 'id');
-  rec.reportedCostUsd = optNonNegative(obj.response_cost, 'response_cost');
+  rec.reportedCostUsd = optCostUsd(obj.response_cost, 'response_cost');
   // Durations only when the clock readings are in order; a skewed one is dropped, not rejected.
   if (obj.endTime != null) rec.latencySeconds = secondsSince(startMs, readTimestamp(obj.endTime, 'endTime'));
   if (obj.completionStartTime != null) rec.ttftSeconds = secondsSince(startMs, readTimestamp(obj.completionStartTime, 'completionStartTime'));
@@ -76,12 +77,12 @@ export function liteLlmToRecord(obj: JsonObject): RequestRecord {
   return rec;
 }
 
-function secondsSince(startMs: number, endMs: number): number | undefined {
+export function secondsSince(startMs: number, endMs: number): number | undefined {
   return endMs >= startMs ? (endMs - startMs) / 1000 : undefined;
 }
 
 /** feature / project / session_id passed by the caller (metadata.requester_metadata or spend_logs_metadata); the first one found wins. */
-function readCallerMetadata(m: JsonObject | undefined, rec: RequestRecord): void {
+export function readCallerMetadata(m: JsonObject | undefined, rec: RequestRecord): void {
   if (!m) return;
   if (rec.feature === undefined && typeof m.feature === 'string' && m.feature !== '') rec.feature = m.feature;
   if (rec.project === undefined && typeof m.project === 'string' && m.project !== '') rec.project = m.project;
@@ -89,7 +90,7 @@ function readCallerMetadata(m: JsonObject | undefined, rec: RequestRecord): void
 }
 
 /** LiteLLM cost-tracking tags of the form "feature:x" / "project:x". */
-function readTags(tags: unknown, rec: RequestRecord): void {
+export function readTags(tags: unknown, rec: RequestRecord): void {
   if (!Array.isArray(tags)) return;
   for (const tag of tags) {
     if (typeof tag !== 'string') continue;

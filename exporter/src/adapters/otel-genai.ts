@@ -1,15 +1,18 @@
-// OpenTelemetry GenAI semantic-convention span attributes, as a JSON line: either the flat
-// attributes or {attributes, startTimeUnixNano, endTimeUnixNano, status, resource}.
-// genAiAttributesToRecord is the reusable part (the OTLP receiver calls it with decoded spans).
+// OpenTelemetry GenAI span attributes, as a JSON line: either the flat attributes or
+// {attributes, startTimeUnixNano, endTimeUnixNano, status, resource}. genAiAttributesToRecord is
+// the reusable part: the OTLP receiver calls it with decoded spans, so both paths map alike.
 //
-// Token semantics follow current semconv: gen_ai.usage.input_tokens includes cache reads and
-// writes, output_tokens includes reasoning. Some instrumentations pass Anthropic's exclusive
-// input_tokens through; when input is smaller than its cache parts it cannot be inclusive, so
-// the parts are added (likewise reasoning > output).
-import type { RequestRecord } from '../events/types.js';
+// Which library wrote the span decides where provider, model and usage are and whether the span is
+// a model call at all (genai-sources.ts); usage per library, in tokenscope's inclusive semantics, is
+// in genai-usage.ts. A successful call that reports no usage is counted with usageUnknown set
+// (priced as unknown), never as a free success; a failed call needs none.
+import { type RequestRecord, type SkippedRecord, ZERO_TOKENS } from '../events/types.js';
 import { type JsonObject, inRange, invalid, isObject, missing, readTimestamp } from './fields.js';
-import { normalizeProvider } from './providers.js';
+import { type GenAiSource, identityOf, isModelCall, sourceOf, text } from './genai-sources.js';
+import { usageOf } from './genai-usage.js';
 import { markFailed, newRequest } from './request-record.js';
+
+export { hasGenAiAttributes, isModelCall, sourceOf, type GenAiSource } from './genai-sources.js';
 
 export interface SpanContext {
   startMs: number;
@@ -24,36 +27,22 @@ export interface SpanContext {
   resource?: JsonObject;
   /** Prefix for field paths in rejections, e.g. "attributes.". */
   pathPrefix?: string;
+  /** The attribute family, when the caller already knows it (sourceOf). */
+  source?: GenAiSource;
 }
 
-/** True when the object looks like GenAI attributes (cheap: three property reads). */
-export function hasGenAiAttributes(a: JsonObject): boolean {
-  return a['gen_ai.provider.name'] !== undefined || a['gen_ai.system'] !== undefined || a['gen_ai.request.model'] !== undefined;
-}
+/** One day: a time to first token past it is a writer bug, and is left out rather than rejected. */
+const MAX_TTFT_MS = 86_400_000;
 
 export function genAiAttributesToRecord(attrs: JsonObject, span: SpanContext): RequestRecord {
   const p = span.pathPrefix ?? '';
-  const providerName = text(attrs, 'gen_ai.provider.name', p) ?? text(attrs, 'gen_ai.system', p);
-  if (providerName === undefined) throw missing(p + 'gen_ai.provider.name', 'the provider (or gen_ai.system)');
-  const model = text(attrs, 'gen_ai.response.model', p) ?? text(attrs, 'gen_ai.request.model', p);
-  if (model === undefined) throw missing(p + 'gen_ai.request.model', 'the model (or gen_ai.response.model)');
-
-  const cacheRead =
-    count(attrs['gen_ai.usage.cache_read.input_tokens'], p, 'gen_ai.usage.cache_read.input_tokens') ||
-    count(attrs['gen_ai.usage.cache_read_input_tokens'], p, 'gen_ai.usage.cache_read_input_tokens');
-  const cacheWrite =
-    count(attrs['gen_ai.usage.cache_creation.input_tokens'], p, 'gen_ai.usage.cache_creation.input_tokens') ||
-    count(attrs['gen_ai.usage.cache_write.input_tokens'], p, 'gen_ai.usage.cache_write.input_tokens') ||
-    count(attrs['gen_ai.usage.cache_creation_input_tokens'], p, 'gen_ai.usage.cache_creation_input_tokens');
-  const reasoning = count(attrs['gen_ai.usage.reasoning.output_tokens'], p, 'gen_ai.usage.reasoning.output_tokens');
-  let input = count(attrs['gen_ai.usage.input_tokens'], p, 'gen_ai.usage.input_tokens');
-  let output = count(attrs['gen_ai.usage.output_tokens'], p, 'gen_ai.usage.output_tokens');
-  if (input < cacheRead + cacheWrite) input += cacheRead + cacheWrite;
-  if (output < reasoning) output += reasoning;
+  const source = span.source ?? sourceOf(attrs);
+  const id = identityOf(attrs, source, p);
+  const usage = usageOf(attrs, source, id, p);
 
   const startMs = inRange(span.startMs, 'startTimeUnixNano', `${span.startMs} ms`);
-  const rec = newRequest(startMs, normalizeProvider(providerName), model, { input, output, cacheRead, cacheWrite, reasoning });
-  rec.requestId = text(attrs, 'gen_ai.response.id', p);
+  const rec = newRequest(startMs, id.provider, id.model, usage ?? { ...ZERO_TOKENS });
+  rec.requestId = text(attrs, 'gen_ai.response.id', p) ?? (source === 'ai-sdk' ? text(attrs, 'ai.response.id', p) : undefined);
   rec.sessionId = text(attrs, 'gen_ai.conversation.id', p) ?? text(attrs, 'session.id', p);
   rec.userId = text(attrs, 'user.id', p);
   const res = span.resource;
@@ -61,30 +50,21 @@ export function genAiAttributesToRecord(attrs: JsonObject, span: SpanContext): R
   rec.team = attribution(attrs, res, 'tokenscope.team');
   rec.project = attribution(attrs, res, 'tokenscope.project');
   if (span.endMs !== undefined && span.endMs >= span.startMs) rec.latencySeconds = (span.endMs - span.startMs) / 1000;
+  if (source === 'ai-sdk') {
+    const ttft = attrs['ai.response.msToFirstChunk'] ?? attrs['ai.stream.msToFirstChunk'];
+    if (typeof ttft === 'number' && ttft >= 0 && ttft <= MAX_TTFT_MS) rec.ttftSeconds = ttft / 1000;
+  }
 
   const status = attrs['http.response.status_code'];
   if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) rec.statusCode = status;
   const errorType = text(attrs, 'error.type', p) ?? span.errorType;
-  if (span.failed || errorType !== undefined || (rec.statusCode !== undefined && rec.statusCode >= 400)) {
+  const genkitFailed = source === 'genkit' && attrs['genkit:state'] === 'error';
+  if (span.failed || genkitFailed || errorType !== undefined || (rec.statusCode !== undefined && rec.statusCode >= 400)) {
     markFailed(rec, { type: errorType, message: span.errorMessage });
   }
+  // Counted, and shown as a request whose usage (and so cost) is unknown.
+  if (usage === undefined && rec.status === 'success') rec.usageUnknown = true;
   return rec;
-}
-
-// Readers taking key and prefix apart so the path string is only built for a rejection.
-function text(attrs: JsonObject, key: string, prefix: string): string | undefined {
-  const v = attrs[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v === 'string') return v;
-  throw invalid(prefix + key, 'a string', v);
-}
-
-/** A token count; OTLP/JSON encodes int64 as a decimal string, so that is accepted too. */
-function count(v: unknown, prefix: string, key: string): number {
-  if (v === undefined || v === null) return 0;
-  const n = typeof v === 'string' && v !== '' ? Number(v) : v;
-  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) return n;
-  throw invalid(prefix + key, 'a non-negative integer token count', v);
 }
 
 function attribution(attrs: JsonObject, resource: JsonObject | undefined, key: string): string | undefined {
@@ -92,14 +72,19 @@ function attribution(attrs: JsonObject, resource: JsonObject | undefined, key: s
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** A JSON line holding a span: flat attributes, or {attributes, startTimeUnixNano, ...}. */
-export function otelLineToRecord(obj: JsonObject): RequestRecord {
+/**
+ * A JSON line holding a span: flat attributes, or {attributes, startTimeUnixNano, ...}. A span that
+ * wraps model calls (isModelCall) is skipped, as over OTLP.
+ */
+export function otelLineToRecord(obj: JsonObject): RequestRecord | SkippedRecord {
   const wrapped = isObject(obj.attributes);
   const attrs = wrapped ? (obj.attributes as JsonObject) : obj;
   let startMs: number;
   if (obj.startTimeUnixNano != null) startMs = nanosToMs(obj.startTimeUnixNano, 'startTimeUnixNano');
   else if (obj.timestamp != null) startMs = readTimestamp(obj.timestamp, 'timestamp');
   else throw missing('startTimeUnixNano', 'the span start (epoch nanoseconds), or a timestamp');
+  const source = sourceOf(attrs);
+  if (!isModelCall(attrs, source)) return { kind: 'skipped', timestampMs: startMs, reason: 'not_a_model_call' };
   const endMs = obj.endTimeUnixNano != null ? nanosToMs(obj.endTimeUnixNano, 'endTimeUnixNano') : undefined;
   const status = isObject(obj.status) ? obj.status : undefined;
   const resource = isObject(obj.resource) ? (isObject(obj.resource.attributes) ? obj.resource.attributes : obj.resource) : undefined;
@@ -111,6 +96,7 @@ export function otelLineToRecord(obj: JsonObject): RequestRecord {
     errorMessage: status && typeof status.message === 'string' ? status.message : undefined,
     resource,
     pathPrefix: wrapped ? 'attributes.' : '',
+    source,
   });
 }
 

@@ -1,9 +1,10 @@
 // Building RequestRecords: one constructor so every adapter yields objects of the same shape
 // (V8 keeps one hidden class on the hot path), plus the attribution fields that canonical and
 // envelope events share.
-import { ERROR_TYPES, type ErrorType, type RequestRecord, type TokenCounts } from '../events/types.js';
+import { ERROR_TYPES, LineRejection, type ErrorType, type RequestRecord, type TokenCounts } from '../events/types.js';
 import { type ErrorInfo, classifyError } from './error-types.js';
-import { type JsonObject, invalid, optMsAsSeconds, optString, optTokens, truncateMessage } from './fields.js';
+import { summarizeErrorMessage } from './error-summary.js';
+import { type JsonObject, invalid, optMsAsSeconds, optString, optTokens } from './fields.js';
 
 export function newRequest(timestampMs: number, provider: string, model: string, tokens: TokenCounts): RequestRecord {
   return {
@@ -26,6 +27,7 @@ export function newRequest(timestampMs: number, provider: string, model: string,
     errorMessage: undefined,
     statusCode: undefined,
     reportedCostUsd: undefined,
+    usageUnknown: undefined,
   };
 }
 
@@ -48,9 +50,10 @@ export function readEventFields(obj: JsonObject, rec: RequestRecord): void {
  */
 export function checkTokenTotals(t: TokenCounts, inputPath: string, outputPath: string): void {
   if (t.input < t.cacheRead + t.cacheWrite) {
-    throw invalid(inputPath, `a total including cache reads and writes (>= ${t.cacheRead + t.cacheWrite})`, t.input);
+    // The counts are not repeated in the message: rejections never carry a line's values.
+    throw new LineRejection('invalid_field', inputPath, 'expected a total including cache reads and writes, got less than their sum');
   }
-  if (t.output < t.reasoning) throw invalid(outputPath, `a total including reasoning tokens (>= ${t.reasoning})`, t.output);
+  if (t.output < t.reasoning) throw new LineRejection('invalid_field', outputPath, 'expected a total including reasoning tokens, got less than them');
 }
 
 /** The `error` field of canonical and envelope events: a message string or {type?, code?, message?}. */
@@ -82,5 +85,6 @@ export function markFailed(rec: RequestRecord, info: ErrorInfo, explicitType?: s
     explicitType !== undefined && (ERROR_TYPES as readonly string[]).includes(explicitType)
       ? (explicitType as ErrorType)
       : classifyError({ statusCode: info.statusCode ?? rec.statusCode, type: explicitType ?? info.type, code: info.code, message: info.message });
-  rec.errorMessage = truncateMessage(info.message);
+  // Classified from the raw message above; only a scrubbed summary is kept (error-summary.ts).
+  rec.errorMessage = summarizeErrorMessage(info.message);
 }

@@ -1,5 +1,5 @@
 // What a provider's response body contributes to a record, whichever provider wrote it.
-import type { TokenCounts } from '../events/types.js';
+import { LineRejection, type TokenCounts } from '../events/types.js';
 import type { ErrorInfo } from './error-types.js';
 import { type JsonObject, isObject } from './fields.js';
 
@@ -40,4 +40,22 @@ export function errorDetails(e: JsonObject, typeKey: string): ErrorInfo {
     code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
     message: typeof message === 'string' ? message : undefined,
   };
+}
+
+/**
+ * Runs a reader written for `response.…` paths on a value found elsewhere (a stream's event,
+ * LiteLLM's metadata.usage_object), so that a rejection names where the field really is: `from`
+ * (e.g. "response.usage") becomes `to` (e.g. "response[7].usage"), and any other "response…" path
+ * starts at `event` instead.
+ */
+export function at<T>(from: string, to: string, event: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof LineRejection) || err.field === undefined) throw err;
+    const f = err.field;
+    const field = f === from || f.startsWith(`${from}.`) ? to + f.slice(from.length) : f === 'response' || f.startsWith('response.') ? event + f.slice('response'.length) : f;
+    if (field === f) throw err;
+    throw new LineRejection(err.reason, field, err.message.slice(f.length + 2));
+  }
 }

@@ -1,12 +1,14 @@
 // Reads and validates the catalog. Errors name the file, the path inside it and what was expected,
 // because the catalog is hand-edited by platform teams and a vague error costs them an evening.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { z } from 'zod';
+import { PACKAGE_ROOT } from '../version.js';
 import { catalogSchema, type Catalog, type SloTargets } from './schema.js';
 
-export const DEFAULT_CATALOG_PATH = fileURLToPath(new URL('../../../catalog/tokenscope.yaml', import.meta.url));
+/** catalog/tokenscope.yaml at the package root, from the sources and from dist/ alike. */
+export const DEFAULT_CATALOG_PATH = join(PACKAGE_ROOT, 'catalog', 'tokenscope.yaml');
 
 export class CatalogError extends Error {
   constructor(

@@ -1,14 +1,17 @@
 // `tokenscope backfill FILE... --out DIR`: months of old logs into Prometheus TSDB blocks.
 import { loadCatalog } from '../catalog/load.js';
 import { backfill } from '../ingest/backfill.js';
-import { expandFiles } from '../ingest/read-files.js';
+import { expandFiles, withoutCompressed } from '../ingest/read-files.js';
+import { skippedCompressed } from './ingest-command.js';
+import { applyPriceOptions, type PriceDataOptions } from './price-options.js';
 
 export async function runBackfill(
   patterns: string[],
-  opts: { out: string; catalog?: string; step: number; maxBlockDuration: string; keepOpenmetrics?: string },
+  opts: { out: string; catalog?: string; step: number; maxBlockDuration: string; keepOpenmetrics?: string } & PriceDataOptions,
 ): Promise<void> {
   const catalog = loadCatalog(opts.catalog);
-  const files = await expandFiles(patterns, { requireMatch: true });
+  applyPriceOptions(opts, catalog, (w) => process.stderr.write(`warning: ${w}\n`));
+  const files = await withoutCompressed(await expandFiles(patterns, { requireMatch: true }), skippedCompressed);
   const r = await backfill({
     files,
     outDir: opts.out,

@@ -1,7 +1,6 @@
 // `tokenscope export`: usage per hour, day or week and per model/provider/team/feature (or project)
 // as CSV or JSON for spreadsheets, read from Prometheus. All or nothing, like the report.
 import type { Command } from 'commander';
-import { loadCatalog } from '../catalog/load.js';
 import { PrometheusClient } from '../prometheus-client/client.js';
 import { prometheusUrl } from '../prometheus-client/url-setting.js';
 import { buildExport, exportCsv, exportJson, type ExportResult } from '../report/export.js';
@@ -41,6 +40,8 @@ export async function runExport(opts: ExportCommandOptions): Promise<void> {
   if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format must be csv or json, got "${opts.format}"`);
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   const client = new PrometheusClient({ url: prometheusUrl(opts.prometheus, '--prometheus'), timeoutMs: opts.timeout * 1000 });
+  // Imported here, not at the top: the catalog's zod schema is most of `tokenscope --help`'s start-up.
+  const { loadCatalog } = await import('../catalog/load.js');
   const catalog = loadCatalog(opts.catalog);
   let result: ExportResult;
   try {

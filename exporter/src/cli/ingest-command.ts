@@ -1,16 +1,22 @@
 // `tokenscope ingest --once FILE...`: one pass over the files, exposition on stdout, reasons on stderr.
 import { loadCatalog } from '../catalog/load.js';
 import { Pipeline } from '../ingest/pipeline.js';
-import { expandFiles, forEachLine } from '../ingest/read-files.js';
+import { expandFiles, forEachLine, withoutCompressed } from '../ingest/read-files.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
 import { writeOut } from './output.js';
+import { applyPriceOptions, type PriceDataOptions } from './price-options.js';
 
-export async function runIngestOnce(patterns: string[], opts: { catalog?: string }): Promise<void> {
+export function skippedCompressed(file: string, format: string): void {
+  process.stderr.write(`skipped ${file}: ${format} (compressed; decompress it to read it)\n`);
+}
+
+export async function runIngestOnce(patterns: string[], opts: { catalog?: string } & PriceDataOptions): Promise<void> {
   const catalog = loadCatalog(opts.catalog);
+  applyPriceOptions(opts, catalog, (w) => process.stderr.write(`warning: ${w}\n`));
   const pipeline = new Pipeline(catalog, {
     onUnpriced: (provider, model) => process.stderr.write(`warning: no price for ${provider}/${model}; counted in ai_unpriced_requests_total\n`),
   });
-  const files = await expandFiles(patterns, { requireMatch: true });
+  const files = await withoutCompressed(await expandFiles(patterns, { requireMatch: true }), skippedCompressed);
   let rejected = 0;
   for (const file of files) {
     await forEachLine(file, (line, lineNo) => {

@@ -1,7 +1,6 @@
 // `tokenscope report`: a daily, weekly or monthly cost report read from Prometheus, as Markdown
 // (chat, email), CSV or JSON. Nothing is written unless every query succeeded (docs/reports.md).
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadCatalog } from '../catalog/load.js';
 import { PrometheusClient } from '../prometheus-client/client.js';
 import { prometheusUrl } from '../prometheus-client/url-setting.js';
 import { buildReport, type CostReport } from '../report/build-report.js';
@@ -27,6 +26,8 @@ export async function runReport(opts: ReportCommandOptions): Promise<void> {
   if (!FORMATS.includes(opts.format as (typeof FORMATS)[number])) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   const client = new PrometheusClient({ url: prometheusUrl(opts.prometheus, '--prometheus'), timeoutMs: opts.timeout * 1000 });
+  // Imported here, not at the top: the catalog's zod schema is most of `tokenscope --help`'s start-up.
+  const { loadCatalog } = await import('../catalog/load.js');
   const catalog = loadCatalog(opts.catalog);
   let report: CostReport;
   try {

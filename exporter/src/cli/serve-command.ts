@@ -9,20 +9,30 @@ import { Pipeline } from '../ingest/pipeline.js';
 import { expandFiles } from '../ingest/read-files.js';
 import { StateFile } from '../ingest/state-file.js';
 import { LokiShipper } from '../log/loki-push.js';
+import { CheckpointGate } from '../log/checkpoint-gate.js';
 import { lokiOptionsFromEnv, registerLokiMetrics } from '../log/loki-serve.js';
 import { createRequestLog } from '../log/request-log.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
 import { createApp } from '../server/app.js';
+import { listenHttp } from '../server/listen.js';
 import { FileTailer, LineTooLongError, type SavedPositions } from '../sources/file-tail.js';
+import { registerTailMetrics } from '../sources/tail-metrics.js';
+import { activePriceData, stalenessWarning } from '../pricing/price-data.js';
 import { API_TOKEN_ENV, usageApiFromSettings } from '../usage-api/setup.js';
+import { applyPriceOptions, type PriceDataOptions } from './price-options.js';
+import { planState, prepareStateDir } from './state-location.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends PriceDataOptions {
   port: number;
   host: string;
   catalog?: string;
   files: string[];
-  startAt: string;
+  /** Default: beginning with durable state (first run only), end with --no-state. */
+  startAt?: string;
+  /** Durable state (state-location.ts): --state-file, else state.json in --data-dir or the default data directory; state is false with --no-state. */
   stateFile?: string;
+  dataDir?: string;
+  state?: boolean;
   stateInterval: number;
   pollInterval: number;
   ingestTokenFile?: string;
@@ -35,6 +45,13 @@ export interface ServeOptions {
   /** Usage API (docs/usage-api.md): Prometheus to read, and the bearer token that turns it on. */
   prometheusUrl?: string;
   apiTokenFile?: string;
+  /** Bearer token for GET /metrics (or env TOKENSCOPE_METRICS_TOKEN); without one /metrics is open. */
+  metricsTokenFile?: string;
+  /** Tuple caps per family (docs/metrics.md, "Cardinality"); defaults 2000 and 500. */
+  maxRequestTuples?: number;
+  maxModelTuples?: number;
+  /** Open HTTP connections at most (server/listen.ts); default 512. */
+  maxConnections?: number;
 }
 
 function secret(file: string | undefined, envName: string): string | undefined {
@@ -46,15 +63,34 @@ function secret(file: string | undefined, envName: string): string | undefined {
 export async function runServe(opts: ServeOptions): Promise<void> {
   // Operational messages go to stderr; stdout carries only the per-request log lines.
   const log = pino({ name: 'tokenscope', base: undefined }, pino.destination(2));
-  if (opts.startAt !== 'beginning' && opts.startAt !== 'end') throw new Error(`--start-at must be "beginning" or "end", got "${opts.startAt}"`);
+  const plan = planState(opts);
+  for (const w of plan.warnings) log.warn(w);
   const catalog = loadCatalog(opts.catalog);
+  // Before the Pipeline: its Pricer memoises models from whatever data genai-prices has then.
+  const priceData = applyPriceOptions(opts, catalog, (w) => log.warn(w));
+  log.info({ source: priceData.source, version: priceData.version, file: priceData.file }, 'price data');
+  // Data that turns stale while serving is warned about once (ai_exporter_price_data_stale follows it on every scrape).
+  let staleWarned = stalenessWarning(priceData) !== null;
+  const staleCheck = setInterval(() => {
+    const w = staleWarned ? null : stalenessWarning(activePriceData());
+    if (w) {
+      staleWarned = true;
+      log.warn(w);
+    }
+  }, 3_600_000);
+  staleCheck.unref();
 
   const pipeline = new Pipeline(catalog, {
     onUnpriced: (provider, model) => log.warn({ provider, model }, 'no price known for model; counted in ai_unpriced_requests_total'),
+    series: { request: opts.maxRequestTuples, provider_model: opts.maxModelTuples },
   });
   // LOKI_URL: the request log lines are also shipped to Loki, never blocking ingestion (loki-push.ts).
   const lokiOpts = lokiOptionsFromEnv(process.env);
   const loki = lokiOpts ? new LokiShipper({ ...lokiOpts, onError: (msg, details) => log.warn(details, msg) }) : undefined;
+  // With durable state the request log waits for the checkpoint that counts its requests, so a
+  // crash re-reading the lines since the last checkpoint never logs a request twice (checkpoint-gate.ts).
+  let checkpointNow = (): void => {};
+  const gate = plan.stateFile ? new CheckpointGate({ onFull: () => checkpointNow() }) : undefined;
   let requestLog: ReturnType<typeof createRequestLog> | undefined;
   if (opts.requestLog || loki) {
     let hashKey = secret(opts.hashKeyFile, 'TOKENSCOPE_HASH_KEY');
@@ -63,20 +99,45 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       log.warn('no TOKENSCOPE_HASH_KEY: user/session pseudonyms will change on restart');
     }
     if (opts.requestLog) {
-      requestLog = createRequestLog({ hashKey });
+      // maxWrite: a released batch goes out in one write(2).
+      const stdout = gate ? gate.stream(pino.destination({ dest: 1, sync: false, maxWrite: 64 * 1024 * 1024 })) : undefined;
+      requestLog = createRequestLog({ hashKey, destination: stdout });
       pipeline.addSink(requestLog);
     }
     // A second logger with the same key writes the identical line to Loki's queue.
-    if (loki) pipeline.addSink(createRequestLog({ hashKey, destination: loki }));
+    if (loki) pipeline.addSink(createRequestLog({ hashKey, destination: gate ? gate.stream(loki) : loki }));
   }
 
   let tailer: FileTailer | undefined;
   // Without a tailer, saved positions pass through unchanged: a run without --files must not
   // forget them, or the next run with --files would read those files again from the start.
   let savedPositions: SavedPositions = {};
-  const state = opts.stateFile ? new StateFile(opts.stateFile, pipeline, () => tailer?.positions() ?? savedPositions) : undefined;
+  if (plan.stateFile) prepareStateDir(plan.stateFile);
+  const state = plan.stateFile ? new StateFile(plan.stateFile, pipeline, () => tailer?.positions() ?? savedPositions) : undefined;
   savedPositions = state?.load() ?? {};
-  if (state) log.info({ stateFile: opts.stateFile, files: Object.keys(savedPositions).length }, 'restored state');
+  if (state) log.info({ stateFile: plan.stateFile, files: Object.keys(savedPositions).length }, 'restored state');
+  else log.info({ startAt: plan.startAt }, 'no durable state (--no-state): counters start at 0, files already there are read from startAt');
+  if (state && gate) {
+    state.afterSave = () => gate.release();
+    // Bounded memory during a large catch-up: checkpoint as soon as the current batch is counted
+    // (between two batches the counters and positions agree) rather than at the next interval.
+    let asked = false;
+    checkpointNow = () => {
+      if (asked) return;
+      asked = true;
+      setImmediate(() => {
+        asked = false;
+        try {
+          state.save();
+        } catch (e) {
+          log.error({ err: (e as Error).message }, 'cannot write state file');
+        }
+      });
+    };
+  }
+  if (pipeline.store.repairedSeries > 0) {
+    log.warn({ stateFile: plan.stateFile, series: pipeline.store.repairedSeries }, 'state file held values no counter can have (null, NaN, Infinity or negative); those series restart at 0 (ai_exporter_state_repaired_series_total)');
+  }
 
   if (opts.files.length) {
     const matched = await expandFiles(opts.files);
@@ -84,14 +145,18 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     tailer = new FileTailer({
       globs: opts.files,
       pollIntervalMs: opts.pollInterval,
-      startAt: opts.startAt,
+      startAt: plan.startAt,
       positions: savedPositions,
+      // Each chunk's lines are counted in one synchronous turn, so the chunk is the longest a scrape
+      // waits behind a catch-up: 256 KiB is about 1,300 lines, a few milliseconds (docs/exporter.md, "HTTP").
+      readChunkBytes: 256 * 1024,
       onLines: ({ file, lines, firstLineNo }) => {
         for (let i = 0; i < lines.length; i++) {
           const r = pipeline.ingestLine(lines[i], 'file');
           if (!r.ok) log.warn({ file, line: firstLineNo + i, reason: r.reason }, r.message);
         }
       },
+      onSkip: (file, reason) => log.info({ file, reason }, 'compressed file matched by --files is not read (ai_exporter_skipped_files)'),
       onError: (err, file) => {
         // An oversize line is a rejected line like any other: counted, not only logged.
         if (err instanceof LineTooLongError) pipeline.countRejected('file', 'too_long');
@@ -102,19 +167,19 @@ export async function runServe(opts: ServeOptions): Promise<void> {
 
   const renderer = new MetricsRenderer(pipeline);
   if (loki) registerLokiMetrics(renderer.registry, loki);
+  if (tailer) registerTailMetrics(renderer.registry, tailer);
   const app = createApp({
     pipeline,
     renderer,
     ingestToken: secret(opts.ingestTokenFile, 'TOKENSCOPE_INGEST_TOKEN'),
+    metricsToken: secret(opts.metricsTokenFile, 'TOKENSCOPE_METRICS_TOKEN'),
     bodyLimitBytes: opts.bodyLimit,
     logger: log,
     otlp: { featureAttribute: opts.otlpFeatureAttribute, teamAttribute: opts.otlpTeamAttribute },
     usageApi: usageApiFromSettings({ prometheusUrl: opts.prometheusUrl, token: secret(opts.apiTokenFile, API_TOKEN_ENV), catalog, logger: log }),
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.on('error', reject);
-  });
+  // Header, request and keep-alive timeouts and a connection cap (server/listen.ts).
+  const server: Server = await listenHttp(app, opts.port, opts.host, { maxConnections: opts.maxConnections });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -129,6 +194,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     await closed;
     clearTimeout(forced);
     await tailer?.stop();
+    clearInterval(staleCheck);
     state?.stopPeriodic();
     try {
       state?.save(true);

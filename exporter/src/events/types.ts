@@ -20,6 +20,17 @@ export interface TokenCounts {
   cacheRead: number;
   cacheWrite: number;
   reasoning: number;
+  // Optional pricing details, each part of a total above (never added to it), set by adapters
+  // only when the body reports a non-zero count. Priced at their own rate where the price data has
+  // one (docs/events.md, "Pricing details"); absent means 0.
+  /** Part of cacheWrite written with a 1-hour TTL (Anthropic), priced above 5-minute writes. */
+  cacheWrite1h?: number;
+  /** Part of input that was audio, cached audio (cacheReadAudio) included. */
+  inputAudio?: number;
+  /** Part of cacheRead, and of inputAudio, that was audio. */
+  cacheReadAudio?: number;
+  /** Part of output that was audio (disjoint from reasoning). */
+  outputAudio?: number;
 }
 
 export interface RequestRecord {
@@ -46,6 +57,12 @@ export interface RequestRecord {
   statusCode?: number;
   /** Cost computed by the log's writer (e.g. a gateway's response_cost): used only for unpriceable models. */
   reportedCostUsd?: number;
+  /**
+   * A successful call whose source reported no token usage at all (e.g. a streamed call traced
+   * without usage): counted as a request with 0 tokens and priced as unknown (ai_unpriced_requests_total),
+   * never as a free success.
+   */
+  usageUnknown?: boolean;
 }
 
 export type BreakerState = 'closed' | 'half_open' | 'open';
@@ -58,7 +75,18 @@ export interface BreakerRecord {
   failureCount?: number;
 }
 
-export type IngestRecord = RequestRecord | BreakerRecord;
+/**
+ * A line that was read and deliberately not counted: an OpenTelemetry span that is not a model call
+ * (an agent, workflow or tool span, the AI SDK's outer generateText span), whose calls are counted
+ * from their own spans (docs/otlp.md, "Which spans are counted").
+ */
+export interface SkippedRecord {
+  kind: 'skipped';
+  timestampMs: number;
+  reason: 'not_a_model_call';
+}
+
+export type IngestRecord = RequestRecord | BreakerRecord | SkippedRecord;
 
 /** A line that could not be turned into a record: which field, and why. */
 export class LineRejection extends Error {

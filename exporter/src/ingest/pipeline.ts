@@ -2,9 +2,10 @@
 // price, count, log. A bad line is counted by reason and reported; it never stops the others.
 import type { Catalog } from '../catalog/schema.js';
 import { normalize, parseLine } from '../adapters/index.js';
+import { checkRequest } from '../events/ceilings.js';
 import { LineRejection, type IngestRecord, type RequestRecord } from '../events/types.js';
 import { IngestStats, type IngestStatsState, type Source } from '../metrics/ingest-stats.js';
-import { UsageStore, type StoreState } from '../metrics/usage-store.js';
+import { UsageStore, type SeriesLimits, type StoreState } from '../metrics/usage-store.js';
 import { Pricer, type PriceResult } from '../pricing/pricer.js';
 import { RequestDedupe, type DedupeState } from './dedupe.js';
 
@@ -13,7 +14,8 @@ export interface RequestSink {
   request(rec: RequestRecord, price: PriceResult): void;
 }
 
-export type Outcome = { ok: true; duplicate?: boolean } | { ok: false; reason: LineRejection['reason']; message: string };
+/** `skipped`: read and deliberately not counted (an OpenTelemetry span that is not a model call). */
+export type Outcome = { ok: true; duplicate?: boolean; skipped?: boolean } | { ok: false; reason: LineRejection['reason']; message: string };
 
 export interface PipelineState {
   store: StoreState;
@@ -25,10 +27,13 @@ export interface PipelineOptions {
   /** Called once per model nobody can price (warn once). */
   onUnpriced?: (provider: string, model: string) => void;
   sinks?: RequestSink[];
+  /** Caps on distinct label tuples per family (docs/metrics.md, "Cardinality"). */
+  series?: Partial<SeriesLimits>;
 }
 
 const OK: Outcome = { ok: true };
 const DUPLICATE: Outcome = { ok: true, duplicate: true };
+const SKIPPED: Outcome = { ok: true, skipped: true };
 
 export class Pipeline {
   readonly store: UsageStore;
@@ -41,7 +46,7 @@ export class Pipeline {
     readonly catalog: Catalog,
     opts: PipelineOptions = {},
   ) {
-    this.store = new UsageStore(catalog);
+    this.store = new UsageStore(catalog, opts.series);
     this.pricer = new Pricer(catalog, { onUnpriced: opts.onUnpriced });
     this.dedupe = new RequestDedupe(catalog.limits.dedupe_window_seconds * 1000);
     this.sinks = opts.sinks ?? [];
@@ -72,7 +77,7 @@ export class Pipeline {
       return parseLine(line);
     } catch (e) {
       if (e instanceof LineRejection) return { reason: e.reason, message: e.message };
-      return { reason: 'invalid_field', message: `internal error while reading the line: ${(e as Error)?.message ?? String(e)}` };
+      return { reason: 'invalid_field', message: internalError(e) };
     }
   }
 
@@ -108,12 +113,19 @@ export class Pipeline {
       this.store.recordBreaker(rec);
       return OK;
     }
+    if (rec.kind === 'skipped') return SKIPPED;
+    // Ceilings and label lengths, for every source (derived sums and OTLP records included).
+    const bad = checkRequest(rec);
+    if (bad !== undefined) return this.rejected(bad, source);
     if (rec.requestId !== undefined && this.dedupe.seen(rec.requestId, rec.timestampMs)) {
       this.stats.duplicate(source);
       return DUPLICATE;
     }
     const price = this.pricer.price(rec);
-    this.store.recordRequest(rec, price);
+    if (!this.store.recordRequest(rec, price)) {
+      // Only reachable through a pricing bug: the ceilings above keep every input finite.
+      return this.rejected(new LineRejection('invalid_field', undefined, 'a value no counter can hold (counted in ai_exporter_invalid_values_dropped_total)'), source);
+    }
     for (let i = 0; i < this.sinks.length; i++) this.sinks[i].request(rec, price);
     return OK;
   }
@@ -125,7 +137,7 @@ export class Pipeline {
     }
     // An adapter bug must not take the process down with it; count it and say what happened.
     this.stats.reject(source, 'invalid_field');
-    return { ok: false, reason: 'invalid_field', message: `internal error while reading the line: ${(e as Error)?.message ?? String(e)}` };
+    return { ok: false, reason: 'invalid_field', message: internalError(e) };
   }
 
   snapshot(): PipelineState {
@@ -134,7 +146,13 @@ export class Pipeline {
 
   restore(st: PipelineState): void {
     this.store.restore(st.store);
-    this.stats.restore(st.stats);
+    this.store.noteRepaired(this.stats.restore(st.stats));
     this.dedupe.restore(st.dedupe);
   }
+}
+
+/** An adapter bug, by error class only: its message may quote the line (e.g. "Cannot convert x to a BigInt"). */
+function internalError(e: unknown): string {
+  const name = e instanceof Error ? e.name : typeof e;
+  return `internal error while reading the line (${name})`;
 }

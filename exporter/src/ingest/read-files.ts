@@ -1,8 +1,9 @@
 // Reads whole log files line by line for the one-shot and backfill modes (tailing lives in
 // sources/file-tail.ts). Each rejected line is reported with its file and line number.
-import { createReadStream } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import { createInterface } from 'node:readline';
 import fg from 'fast-glob';
+import { compressedByMagic, compressedByName } from '../sources/file-identity.js';
 
 export interface RejectedLine {
   file: string;
@@ -26,6 +27,29 @@ export async function expandFiles(patterns: string[], opts: { requireMatch?: boo
     const found = (await fg(p, { onlyFiles: true, absolute: true })).sort();
     if (found.length === 0 && opts.requireMatch) throw new Error(`no file matches ${p}`);
     out.push(...found);
+  }
+  return out;
+}
+
+/**
+ * Leaves out compressed files (by name, or by their first bytes): a `*.jsonl*` glob also matches
+ * logrotate's `app.jsonl.2.gz`, whose bytes are not lines. Each one left out is told to onSkip.
+ */
+export async function withoutCompressed(files: string[], onSkip: (file: string, format: string) => void): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of files) {
+    let format = compressedByName(file);
+    if (!format) {
+      const head = Buffer.alloc(16);
+      const n = await fsp
+        .open(file, 'r')
+        .then((fh) => fh.read(head, 0, head.length, 0).finally(() => fh.close()))
+        .then((r) => r.bytesRead)
+        .catch(() => 0); // unreadable: kept, so that reading it reports the error with its name
+      format = compressedByMagic(head.subarray(0, n));
+    }
+    if (format) onSkip(file, format);
+    else out.push(file);
   }
   return out;
 }

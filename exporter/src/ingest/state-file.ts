@@ -15,6 +15,13 @@ export interface ExporterState {
 export class StateFile {
   private lastSavedVersion = -1;
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Called after every save attempt (written, skipped because nothing changed, or failed): the
+   * request log's lines counted up to now are covered by the state on disk and can be written
+   * (log/checkpoint-gate.ts). After a failed write too: a state that cannot be written must not
+   * hold the log back forever.
+   */
+  afterSave: (() => void) | undefined;
 
   constructor(
     readonly path: string,
@@ -37,12 +44,22 @@ export class StateFile {
    * never disagree. Skipped when nothing changed.
    */
   save(force = false): boolean {
-    const v = this.changeVersion();
-    if (!force && v === this.lastSavedVersion) return false;
-    const st: ExporterState = { version: 1, savedAt: new Date().toISOString(), pipeline: this.pipeline.snapshot(), positions: this.positions() };
-    writeCheckpointAtomic(this.path, st);
-    this.lastSavedVersion = v;
-    return true;
+    let told = false;
+    const tell = () => {
+      if (told) return;
+      told = true;
+      this.afterSave?.();
+    };
+    try {
+      const v = this.changeVersion();
+      if (!force && v === this.lastSavedVersion) return false;
+      const st: ExporterState = { version: 1, savedAt: new Date().toISOString(), pipeline: this.pipeline.snapshot(), positions: this.positions() };
+      writeCheckpointAtomic(this.path, st, tell); // told right after the rename, before the directory fsync
+      this.lastSavedVersion = v;
+      return true;
+    } finally {
+      tell();
+    }
   }
 
   /**

@@ -45,6 +45,8 @@ export interface RequestLogLine {
   revenue_usd: number;
   price_source: string;
   priced: boolean;
+  /** Present (true) when the source reported no token usage for this successful call: tokens 0, cost unknown. */
+  usage_unknown?: true;
   status: 'success' | 'error';
   error_type?: string;
   error_message?: string;
@@ -86,6 +88,7 @@ export function requestLogLine(rec: RequestRecord, price: PriceResult, pseudonym
     revenue_usd: price.revenueUsd,
     price_source: String(price.source),
     priced: price.priced,
+    usage_unknown: rec.usageUnknown ? true : undefined,
     status: rec.status,
     error_type: rec.errorType,
     error_message: rec.errorMessage,

@@ -2,6 +2,7 @@
 // provider colours from the same file the exporter prices with.
 import type { Catalog } from '../catalog/schema.js';
 import { sloFor } from '../catalog/load.js';
+import { isStale } from '../pricing/price-data.js';
 import { header, labelPairs, type Format } from './exposition.js';
 
 export interface PriceRow {
@@ -56,4 +57,38 @@ export function renderCatalogSeries(catalog: Catalog, prices: PriceRow[], build:
   out.push(header('ai_exporter_build_info', 'info', 'tokenscope exporter build.', format));
   line('ai_exporter_build_info', ['version', 'nodejs'], [build.version, process.version], 1);
   return out.join('');
+}
+
+export interface PriceDataSeries {
+  source: 'bundled' | 'file';
+  version: string;
+  /** The data's date in ms, NaN if unknown (then no timestamp sample). */
+  timestampMs: number;
+  /** The --prices-max-age-days threshold; 0 = no staleness check. */
+  maxAgeDays: number;
+}
+
+/**
+ * Which price data genai-prices prices with, its date and whether it is older than the threshold.
+ * Rendered on every scrape (not with the cached catalog text) so `stale` turns 1 while serving;
+ * with a timestamp (backfill) staleness is judged at that instant.
+ */
+export function renderPriceDataSeries(d: PriceDataSeries, nowMs: number, format: Format = 'prometheus', timestampMs?: number): string {
+  const ts = timestampMs === undefined ? '' : ` ${format === 'openmetrics' ? timestampMs / 1000 : timestampMs}`;
+  const known = Number.isFinite(d.timestampMs);
+  const stale = isStale(d, timestampMs ?? nowMs);
+  let out =
+    header('ai_exporter_price_data_info', 'info', 'Price data genai-prices prices with: source bundled or file; version = library version or sha256 of the file.', format) +
+    `ai_exporter_price_data_info{${labelPairs(['source', 'version'], [d.source, d.version])}} 1${ts}\n`;
+  if (known) {
+    out +=
+      header('ai_exporter_price_data_timestamp_seconds', 'gauge', 'Date of the price data: release date of the bundled library version, or the prices file mtime.', format) +
+      `ai_exporter_price_data_timestamp_seconds ${d.timestampMs / 1000}${ts}\n`;
+  }
+  out +=
+    header('ai_exporter_price_data_max_age_seconds', 'gauge', 'Age above which price data counts as stale (--prices-max-age-days); 0 = not checked.', format) +
+    `ai_exporter_price_data_max_age_seconds ${d.maxAgeDays * 86_400}${ts}\n` +
+    header('ai_exporter_price_data_stale', 'gauge', '1 when the price data is older than ai_exporter_price_data_max_age_seconds.', format) +
+    `ai_exporter_price_data_stale ${stale ? 1 : 0}${ts}\n`;
+  return out;
 }

@@ -66,10 +66,28 @@ export class IngestStats {
     return { lines: Object.entries(this.lines), rejected: [...this.rejected], duplicates: [...this.duplicates] };
   }
 
-  restore(st: IngestStatsState): void {
-    for (const [k, v] of st.lines) this.lines[k] = v;
-    for (const [k, v] of st.rejected) this.rejected.set(k, v);
-    for (const [k, v] of st.duplicates) this.duplicates.set(k, v);
+  /**
+   * Restores saved counts; an entry that is not a finite non-negative number for a known source
+   * (a damaged state file) is left at 0. Returns how many were.
+   */
+  restore(st: IngestStatsState): number {
+    let bad = 0;
+    const ok = (e: unknown): e is [string, number] =>
+      Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && Number.isFinite(e[1]) && e[1] >= 0;
+    const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+    for (const e of list(st?.lines)) {
+      if (ok(e) && Object.hasOwn(this.lines, e[0])) this.lines[e[0]] = e[1];
+      else bad++;
+    }
+    for (const e of list(st?.rejected)) {
+      if (ok(e)) this.rejected.set(e[0], e[1]);
+      else bad++;
+    }
+    for (const e of list(st?.duplicates)) {
+      if (ok(e)) this.duplicates.set(e[0], e[1]);
+      else bad++;
+    }
     this.version++;
+    return bad;
   }
 }

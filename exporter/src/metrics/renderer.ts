@@ -3,7 +3,9 @@
 // is not rendered twice.
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Pipeline } from '../ingest/pipeline.js';
-import { renderCatalogSeries } from './catalog-series.js';
+import { defaultClock } from '../clock.js';
+import { activePriceData } from '../pricing/price-data.js';
+import { renderCatalogSeries, renderPriceDataSeries } from './catalog-series.js';
 import type { Format } from './exposition.js';
 import { VERSION } from '../version.js';
 
@@ -30,8 +32,10 @@ export class MetricsRenderer {
   }
 
   renderCatalog(format: Format = 'prometheus', timestampMs?: number): string {
-    if (format === 'prometheus' && timestampMs === undefined) return this.catalogText;
-    return renderCatalogSeries(this.pipeline.catalog, this.pipeline.pricer.priceTable(), { version: VERSION }, format, timestampMs);
+    // The price-data series are rendered every time: ai_exporter_price_data_stale changes with time.
+    const priceData = renderPriceDataSeries(activePriceData(), defaultClock().now(), format, timestampMs);
+    if (format === 'prometheus' && timestampMs === undefined) return this.catalogText + priceData;
+    return renderCatalogSeries(this.pipeline.catalog, this.pipeline.pricer.priceTable(), { version: VERSION }, format, timestampMs) + priceData;
   }
 
   /** The whole scrape body; concurrent callers get the same promise. */
@@ -50,6 +54,6 @@ export class MetricsRenderer {
       this.renders++;
     }
     const process = await this.registry.metrics();
-    return this.cached.usage + this.catalogText + process;
+    return this.cached.usage + this.renderCatalog() + process;
   }
 }

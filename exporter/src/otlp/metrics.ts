@@ -136,9 +136,11 @@ export class MetricsBatch {
 
   private newGroup(attrs: JsonObject, resource: JsonObject, point: HistogramDataPoint | ExponentialHistogramDataPoint): CallGroup {
     // The adapter's mapping, fed the point's attributes: provider, model, error.type, tokenscope.*.
-    // It finds no usage attributes here (tokens come from the histograms) and yields zero tokens.
+    // It finds no usage attributes here and yields zero tokens: the tokens come from the histograms,
+    // so the usage is known, not unknown.
     const timeMs = Math.round(toNumber(point.timeUnixNano) / 1e6);
-    const rec = genAiAttributesToRecord(attrs, { startMs: timeMs, resource, pathPrefix: 'attributes.' });
+    const rec = genAiAttributesToRecord(attrs, { startMs: timeMs, resource, pathPrefix: 'attributes.', source: 'semconv' });
+    rec.usageUnknown = undefined;
     applyAttribution(rec, attrs, resource, this.attribution);
     return { rec, input: 0, output: 0, inputCalls: 0, outputCalls: 0, durationCalls: 0, hasDuration: false, latency: undefined };
   }

@@ -1,14 +1,16 @@
 // What the OTLP endpoints do with a decoded export request, apart from HTTP: GenAI spans become
-// request records through the shared pipeline; gen_ai.client.* metric points become aggregate
-// increments; and a service that sends spans has its metrics ignored so no call is counted twice.
+// request records through the shared pipeline (once per call, whatever the nesting: nesting.ts);
+// gen_ai.client.* metric points become aggregate increments; a service that sends spans has its
+// metrics ignored so no call is counted twice; log records are read and counted as ignored.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
-import { LineRejection } from '../events/types.js';
+import { LineRejection, type RequestRecord } from '../events/types.js';
 import type { Pipeline } from '../ingest/pipeline.js';
 import { attributesKey, attributesToObject } from './attributes.js';
 import { DEFAULT_MAX_STREAMS, DeltaTracker } from './deltas.js';
 import { MetricsBatch, OPERATION_DURATION, TOKEN_USAGE, groupTotals } from './metrics.js';
-import type { ExportMetricsServiceRequest, ExportTraceServiceRequest } from './schema.js';
+import { DEFAULT_MAX_PENDING, Nesting, spanKey } from './nesting.js';
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, KeyValue, LogRecord } from './shapes.js';
 import { DEFAULT_ATTRIBUTION, type AttributionOptions, serviceOf, spanToRecord } from './spans.js';
 import { createOtlpStats, type OtlpStats } from './stats.js';
 
@@ -19,6 +21,8 @@ export interface OtlpOptions extends Partial<AttributionOptions> {
   maxStreams?: number;
   /** Services remembered as span senders (default 10,000). */
   maxSpanServices?: number;
+  /** Ancestors of counted calls remembered until their spans arrive (default 20,000; nesting.ts). */
+  maxPendingAncestors?: number;
   /** Clock, epoch ms (tests). */
   now?: () => number;
 }
@@ -53,6 +57,31 @@ class Rejections {
   }
 }
 
+/** A model-call span read in the first pass of exportTraces. */
+interface Call {
+  rec: RequestRecord;
+  service: string;
+  key: string;
+  name: string;
+}
+
+/** A counted call whose usage says a model ran: what makes the spans around it wrappers. */
+function carriesUsage(rec: RequestRecord): boolean {
+  return !rec.usageUnknown && (rec.tokens.input > 0 || rec.tokens.output > 0);
+}
+
+function isGenAiEvent(lr: LogRecord): boolean {
+  if (typeof lr.eventName === 'string' && lr.eventName.startsWith('gen_ai.')) return true;
+  // Older SDKs put the event name in an attribute.
+  const attrs: KeyValue[] | null | undefined = lr.attributes;
+  if (!attrs) return false;
+  for (const kv of attrs) {
+    const v = kv.key === 'event.name' ? kv.value?.stringValue : undefined;
+    if (typeof v === 'string' && v.startsWith('gen_ai.')) return true;
+  }
+  return false;
+}
+
 export class OtlpReceiver {
   readonly stats: OtlpStats;
   private readonly attribution: AttributionOptions;
@@ -60,6 +89,7 @@ export class OtlpReceiver {
   /** Services (resource service.name) seen sending GenAI spans, oldest first. */
   private readonly spanServices = new Set<string>();
   private readonly maxSpanServices: number;
+  private readonly nesting: Nesting;
 
   constructor(
     private readonly pipeline: Pipeline,
@@ -72,6 +102,7 @@ export class OtlpReceiver {
     this.stats = createOtlpStats(opts.registry);
     this.tracker = new DeltaTracker((opts.now ?? Date.now)(), opts.maxStreams ?? DEFAULT_MAX_STREAMS);
     this.maxSpanServices = opts.maxSpanServices ?? 10_000;
+    this.nesting = new Nesting(opts.maxPendingAncestors ?? DEFAULT_MAX_PENDING);
   }
 
   /** True once a model-call span from the service was counted: its gen_ai.client.* metrics are then ignored. */
@@ -81,7 +112,11 @@ export class OtlpReceiver {
 
   async exportTraces(req: ExportTraceServiceRequest): Promise<ExportResult> {
     const rejections = new Rejections();
-    let accepted = 0;
+    // Two passes: every span is read first, so the nesting rule sees the whole request.
+    const calls: Call[] = [];
+    const keys: string[] = [];
+    const parents: string[] = [];
+    const carriers: number[] = [];
     let n = 0;
     for (const rs of req.resourceSpans ?? []) {
       const resource = attributesToObject(rs.resource?.attributes);
@@ -89,6 +124,9 @@ export class OtlpReceiver {
       for (const ss of rs.scopeSpans ?? []) {
         for (const span of ss.spans ?? []) {
           if (++n % YIELD_EVERY === 0) await yieldToLoop();
+          const key = spanKey(span.traceId, span.spanId);
+          keys.push(key);
+          parents.push(key === '' ? '' : spanKey(span.traceId, span.parentSpanId));
           let r: ReturnType<typeof spanToRecord>;
           try {
             r = spanToRecord(span, resource, this.attribution);
@@ -100,16 +138,49 @@ export class OtlpReceiver {
             this.stats.ignoredSpan(r.reason);
             continue;
           }
-          // Only a counted model-call span makes the service's metrics redundant: a service whose
-          // spans are all rejected, or that only sends agent spans, still has its metrics counted.
-          this.markSpanService(service);
-          const o = this.pipeline.ingestRecord(r.rec, 'otlp');
-          if (o.ok) accepted++;
-          else rejections.add(`span "${span.name ?? ''}"`, new Error(o.message));
+          if (carriesUsage(r.rec)) carriers.push(keys.length - 1);
+          calls.push({ rec: r.rec, service, key, name: span.name ?? '' });
         }
       }
     }
+    const wrappers = this.nesting.wrappers(keys, parents, carriers);
+    let accepted = 0;
+    for (let i = 0; i < calls.length; i++) {
+      if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
+      const c = calls[i];
+      if (c.key !== '' && wrappers.has(c.key)) {
+        this.stats.ignoredSpan('wraps_model_calls');
+        continue;
+      }
+      // Only a counted model-call span with known usage makes the service's metrics redundant: a
+      // service whose spans are all rejected, lack usage, or are agent spans keeps its metrics counted.
+      if (!c.rec.usageUnknown) this.markSpanService(c.service);
+      const o = this.pipeline.ingestRecord(c.rec, 'otlp');
+      if (o.ok) accepted++;
+      else rejections.add(`span "${c.name}"`, new Error(o.message));
+    }
     return { accepted, rejected: rejections.count, errorMessage: rejections.message() };
+  }
+
+  /**
+   * Log records are read and counted as ignored. GenAI events (gen_ai.client.inference.operation.details
+   * and the like, which OpenLIT sends) describe calls whose spans are counted: counting them too
+   * would count each call twice.
+   */
+  exportLogs(req: ExportLogsServiceRequest): ExportResult {
+    let genai = 0;
+    let other = 0;
+    for (const rl of req.resourceLogs ?? []) {
+      for (const sl of rl.scopeLogs ?? []) {
+        for (const lr of sl.logRecords ?? []) {
+          if (isGenAiEvent(lr)) genai++;
+          else other++;
+        }
+      }
+    }
+    if (genai > 0) this.stats.ignoredLogRecord('genai_event', genai);
+    if (other > 0) this.stats.ignoredLogRecord('not_genai', other);
+    return { accepted: 0, rejected: 0, errorMessage: '' };
   }
 
   exportMetrics(req: ExportMetricsServiceRequest): ExportResult {

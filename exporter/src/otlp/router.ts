@@ -1,4 +1,4 @@
-// OTLP/HTTP: POST /v1/traces and POST /v1/metrics, binary protobuf or OTLP/JSON, optionally gzip.
+// OTLP/HTTP: POST /v1/traces, /v1/metrics and /v1/logs, binary protobuf or OTLP/JSON, optionally gzip.
 // Status codes follow the OTLP/HTTP specification: 200 with an Export*ServiceResponse (carrying
 // partial_success when some spans or points were rejected) in the request's encoding; 4xx with a
 // google.rpc.Status body, also in the request's encoding. Body reading (limits, gzip, draining) and
@@ -82,7 +82,9 @@ function handler(signal: Signal, opts: OtlpRouterOptions, logger: pino.Logger): 
     }
     let result;
     try {
-      result = signal === 'traces' ? await opts.receiver.exportTraces(decodeRequest('traces', body, encoding)) : opts.receiver.exportMetrics(decodeRequest('metrics', body, encoding));
+      if (signal === 'traces') result = await opts.receiver.exportTraces(decodeRequest('traces', body, encoding));
+      else if (signal === 'metrics') result = opts.receiver.exportMetrics(decodeRequest('metrics', body, encoding));
+      else result = opts.receiver.exportLogs(decodeRequest('logs', body, encoding));
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       sendOtlpError(res, new HttpError(400, 'invalid_body', e.message));
@@ -97,7 +99,7 @@ export function otlpRouter(opts: OtlpRouterOptions): express.Router {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const router = express.Router();
   const pre: RequestHandler[] = opts.auth ? [opts.auth] : [];
-  for (const signal of ['traces', 'metrics'] as const) {
+  for (const signal of ['traces', 'metrics', 'logs'] as const) {
     const path = `/v1/${signal}`;
     router.post(path, ...pre, handler(signal, opts, logger));
     if (opts.methodNotAllowed) router.all(path, opts.methodNotAllowed);

@@ -1,15 +1,18 @@
 // The OTLP messages the receiver reads, declared for protobufjs. Names, numbers and types are copied
-// from opentelemetry-proto v1.11.0 (collector trace and metrics services, trace, metrics, resource,
-// common) and from googleapis' google/rpc/status.proto for error bodies. Only the fields the receiver
-// reads are declared: protobufjs skips every other field on the wire (trace and span ids, links,
-// exemplars, prompt-content events' payloads…), and the ProtoJSON reader ignores their JSON keys,
-// which is also why OTLP/JSON's hex-encoded ids never need special handling here.
+// from opentelemetry-proto v1.11.0 (collector trace, metrics and logs services, trace, metrics,
+// logs, resource, common) and from googleapis' google/rpc/status.proto for error bodies. Only the
+// fields the receiver reads are declared: protobufjs skips every other field on the wire (links,
+// exemplars, prompt-content events' payloads, log bodies…), and the ProtoJSON reader ignores their
+// JSON keys. Trace and span ids are declared (the nesting rule compares them): see Bytes in shapes.ts
+// for what OTLP/JSON's hex encoding becomes.
 //
 // Both encodings come out as the same message shape: binary via Type.decode, OTLP/JSON via
 // protobufjs' ProtoJSON reader, which takes lowerCamelCase keys, enums as integers (or names), and
 // int64/fixed64 as decimal strings or numbers, as the OTLP/JSON encoding prescribes.
 import protobuf from 'protobufjs';
 import protojson from 'protobufjs/ext/protojson.js';
+import { COLLECTOR_LOGS, LOGS } from './schema-logs.js';
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from './shapes.js';
 
 const COMMON = `
 syntax = "proto3";
@@ -54,6 +57,9 @@ message ResourceSpans {
 }
 message ScopeSpans { repeated Span spans = 2; }
 message Span {
+  bytes trace_id = 1;
+  bytes span_id = 2;
+  bytes parent_span_id = 4;
   string name = 5;
   fixed64 start_time_unix_nano = 7;
   fixed64 end_time_unix_nano = 8;
@@ -171,10 +177,19 @@ message Status {
 }
 `;
 
+/**
+ * Every string field decoded leniently: protobufjs verifies proto3 strings as UTF-8 and throws for
+ * the whole message otherwise, so one bad byte in one span's attribute would cost the request. With
+ * validation off, invalid bytes read as U+FFFD (a decode option only; the wire format is unchanged).
+ */
+function lenientStrings(text: string): string {
+  return text.replace(/(\bstring \w+ = \d+);/g, '$1 [features.utf8_validation = NONE];');
+}
+
 function buildRoot(): protobuf.Root {
   const root = new protobuf.Root();
-  for (const text of [COMMON, RESOURCE, TRACE, METRICS, COLLECTOR_TRACE, COLLECTOR_METRICS, RPC_STATUS]) {
-    protobuf.parse(text, root, { keepCase: false });
+  for (const text of [COMMON, RESOURCE, TRACE, METRICS, LOGS, COLLECTOR_TRACE, COLLECTOR_METRICS, COLLECTOR_LOGS, RPC_STATUS]) {
+    protobuf.parse(lenientStrings(text), root, { keepCase: false });
   }
   root.resolveAll();
   return root;
@@ -182,94 +197,14 @@ function buildRoot(): protobuf.Root {
 
 export const root = buildRoot();
 
-// ---- The decoded shapes, as the receiver reads them ----------------------------------------------
-// Decoded messages carry proto3 defaults on their prototypes (a missing string reads "", a missing
-// repeated field []), while ProtoJSON hands back plain objects where absent fields are undefined, so
-// every reader tolerates both. 64-bit integers arrive as Long objects (protobufjs uses `long` when it
-// is installed), or as numbers or strings from other producers: see toNumber in attributes.ts.
-
-export type Int64 = number | string | { toNumber(): number };
-
-export interface AnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: Int64;
-  doubleValue?: number;
-  arrayValue?: { values?: AnyValue[] | null } | null;
-  kvlistValue?: { values?: KeyValue[] | null } | null;
-}
-
-export interface KeyValue {
-  key?: string;
-  value?: AnyValue | null;
-}
-
-export interface Resource {
-  attributes?: KeyValue[] | null;
-}
-
-export interface Span {
-  name?: string;
-  startTimeUnixNano?: Int64 | null;
-  endTimeUnixNano?: Int64 | null;
-  attributes?: KeyValue[] | null;
-  events?: Array<{ name?: string; attributes?: KeyValue[] | null }> | null;
-  status?: { message?: string; code?: number } | null;
-}
-
-export interface ExportTraceServiceRequest {
-  resourceSpans?: Array<{
-    resource?: Resource | null;
-    scopeSpans?: Array<{ spans?: Span[] | null }> | null;
-  }> | null;
-}
-
-export const TEMPORALITY_DELTA = 1;
-export const TEMPORALITY_CUMULATIVE = 2;
-/** DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK: a staleness marker, not a value. */
-export const FLAG_NO_RECORDED_VALUE = 1;
-
-export interface HistogramDataPoint {
-  attributes?: KeyValue[] | null;
-  startTimeUnixNano?: Int64 | null;
-  timeUnixNano?: Int64 | null;
-  count?: Int64 | null;
-  sum?: number | null;
-  bucketCounts?: Int64[] | null;
-  explicitBounds?: number[] | null;
-  flags?: number;
-}
-
-export interface ExponentialHistogramDataPoint {
-  attributes?: KeyValue[] | null;
-  startTimeUnixNano?: Int64 | null;
-  timeUnixNano?: Int64 | null;
-  count?: Int64 | null;
-  sum?: number | null;
-  scale?: number;
-  zeroCount?: Int64 | null;
-  positive?: { offset?: number; bucketCounts?: Int64[] | null } | null;
-  flags?: number;
-}
-
-export interface Metric {
-  name?: string;
-  unit?: string;
-  histogram?: { dataPoints?: HistogramDataPoint[] | null; aggregationTemporality?: number } | null;
-  exponentialHistogram?: { dataPoints?: ExponentialHistogramDataPoint[] | null; aggregationTemporality?: number } | null;
-}
-
-export interface ExportMetricsServiceRequest {
-  resourceMetrics?: Array<{
-    resource?: Resource | null;
-    scopeMetrics?: Array<{ scope?: { name?: string; version?: string } | null; metrics?: Metric[] | null }> | null;
-  }> | null;
-}
+// The decoded shapes are in shapes.ts.
+export type * from './shapes.js';
+export { FLAG_NO_RECORDED_VALUE, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA } from './shapes.js';
 
 // ---- Decoding and encoding ----------------------------------------------------------------------
 
 export type Encoding = 'protobuf' | 'json';
-export type Signal = 'traces' | 'metrics';
+export type Signal = 'traces' | 'metrics' | 'logs';
 
 const TYPES = {
   traces: {
@@ -282,8 +217,41 @@ const TYPES = {
     response: root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
     rejectedField: 'rejectedDataPoints',
   },
+  logs: {
+    request: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
+    response: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
+    rejectedField: 'rejectedLogRecords',
+  },
 } as const;
 const STATUS = root.lookupType('google.rpc.Status');
+
+/**
+ * JSON.parse, with lone UTF-16 surrogates ("\ud800" escapes, which UTF-8 cannot carry) replaced by
+ * U+FFFD: the ProtoJSON reader rejects them, and one bad attribute value must not cost the whole
+ * request. A body without surrogate escapes (nearly all) is parsed as is.
+ */
+function parseJson(text: string): unknown {
+  if (!SURROGATE_ESCAPE.test(text)) return JSON.parse(text);
+  return JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v));
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+function wellFormed(s: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      i++; // a valid pair
+      continue;
+    }
+    out += s.slice(from, i) + '\ufffd';
+    from = i + 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
 
 /** Thrown for a body that is not a valid message of the expected type (the receiver answers 400). */
 export class DecodeError extends Error {
@@ -292,13 +260,14 @@ export class DecodeError extends Error {
 
 export function decodeRequest(signal: 'traces', body: Buffer, encoding: Encoding): ExportTraceServiceRequest;
 export function decodeRequest(signal: 'metrics', body: Buffer, encoding: Encoding): ExportMetricsServiceRequest;
+export function decodeRequest(signal: 'logs', body: Buffer, encoding: Encoding): ExportLogsServiceRequest;
 export function decodeRequest(signal: Signal, body: Buffer, encoding: Encoding): unknown {
   const type = TYPES[signal].request;
   try {
     if (encoding === 'protobuf') return type.decode(body);
     let text = body.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM
-    const json: unknown = JSON.parse(text);
+    const json: unknown = parseJson(text);
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`expected a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`);
     // OTLP/JSON receivers must ignore unknown fields: newer senders add fields, and we declare few.
     return protojson.fromJson(type, json, { ignoreUnknownFields: true });

@@ -1,13 +1,14 @@
 // One OTLP span → the normalised request record, through the same GenAI mapping the JSON log
-// adapter uses (adapters/otel-genai.ts), so pricing, labels and the request log are shared. What
-// is OTLP-specific lives here: which spans are model calls, legacy attribute names, the exception
-// event, and feature/team from configurable attributes.
+// adapter uses (adapters/otel-genai.ts: which spans are model calls, every library's attributes),
+// so pricing, labels and the request log are shared. What is OTLP-specific lives here: the span's
+// times and status, the exception event, and feature/team from configurable attributes. The
+// nesting rule, which needs the whole request, is in nesting.ts.
 import { genAiAttributesToRecord } from '../adapters/index.js';
-import { hasGenAiAttributes } from '../adapters/otel-genai.js';
+import { hasGenAiAttributes, isModelCall, sourceOf } from '../adapters/otel-genai.js';
 import { type JsonObject, invalid, missing } from '../adapters/fields.js';
 import type { RequestRecord } from '../events/types.js';
 import { attributesToObject, nanosToMs } from './attributes.js';
-import type { Span } from './schema.js';
+import type { Span } from './shapes.js';
 import type { IgnoredSpanReason } from './stats.js';
 
 export interface AttributionOptions {
@@ -21,15 +22,6 @@ export interface AttributionOptions {
 }
 
 export const DEFAULT_ATTRIBUTION: Readonly<AttributionOptions> = Object.freeze({ featureAttribute: 'service.name', teamAttribute: 'team' });
-
-/** GenAI operations that are not a billed model call; their spans wrap the calls that are. */
-const NOT_MODEL_CALLS = new Set(['invoke_agent', 'create_agent', 'execute_tool']);
-
-/** Pre-1.27 semantic-convention names still sent by older OpenLLMetry and OpenLIT releases. */
-const LEGACY_TOKENS: Array<[legacy: string, current: string]> = [
-  ['gen_ai.usage.prompt_tokens', 'gen_ai.usage.input_tokens'],
-  ['gen_ai.usage.completion_tokens', 'gen_ai.usage.output_tokens'],
-];
 
 const STATUS_CODE_ERROR = 2;
 
@@ -58,16 +50,14 @@ export type SpanResult =
 
 /**
  * The record for a GenAI model-call span, or why the span is not one. Throws LineRejection for a
- * GenAI call that cannot be counted correctly (no provider or model, bad or missing token counts).
+ * GenAI call that cannot be counted correctly (no provider or model, bad token counts). A successful
+ * call without usage is a record with usageUnknown set.
  */
 export function spanToRecord(span: Span, resource: JsonObject, opts: AttributionOptions): SpanResult {
   const attrs = attributesToObject(span.attributes);
   if (!hasGenAiAttributes(attrs)) return { kind: 'ignored', reason: 'not_genai' };
-  const op = attrs['gen_ai.operation.name'];
-  if (typeof op === 'string' && NOT_MODEL_CALLS.has(op)) return { kind: 'ignored', reason: 'not_a_model_call' };
-  for (const [legacy, current] of LEGACY_TOKENS) {
-    if (attrs[current] === undefined && attrs[legacy] !== undefined) attrs[current] = attrs[legacy];
-  }
+  const source = sourceOf(attrs);
+  if (!isModelCall(attrs, source)) return { kind: 'ignored', reason: 'not_a_model_call' };
 
   const startMs = nanosToMs(span.startTimeUnixNano);
   if (startMs === undefined) {
@@ -75,11 +65,6 @@ export function spanToRecord(span: Span, resource: JsonObject, opts: Attribution
     throw invalid('startTimeUnixNano', 'epoch nanoseconds', String(span.startTimeUnixNano));
   }
   const failed = span.status?.code === STATUS_CODE_ERROR;
-  // A successful call without usage would be counted at $0: say so instead of under-reporting spend.
-  // (A failed call legitimately has none.)
-  if (!failed && attrs['error.type'] === undefined && attrs['gen_ai.usage.input_tokens'] === undefined && attrs['gen_ai.usage.output_tokens'] === undefined) {
-    throw missing('attributes.gen_ai.usage.input_tokens', 'token usage (gen_ai.usage.input_tokens / gen_ai.usage.output_tokens) on a successful model call');
-  }
 
   const rec = genAiAttributesToRecord(attrs, {
     startMs,
@@ -89,6 +74,7 @@ export function spanToRecord(span: Span, resource: JsonObject, opts: Attribution
     errorMessage: failed && span.status?.message ? span.status.message : undefined,
     resource,
     pathPrefix: 'attributes.',
+    source,
   });
   applyAttribution(rec, attrs, resource, opts);
   return { kind: 'record', rec };

@@ -7,8 +7,10 @@ import { Counter, type Registry } from 'prom-client';
 export const IGNORED_SPAN_REASONS = [
   /** No gen_ai.provider.name / gen_ai.system / gen_ai.request.model: HTTP, DB, framework spans. */
   'not_genai',
-  /** GenAI spans that are not a model call (invoke_agent, create_agent, execute_tool). */
+  /** GenAI spans that wrap model calls by their library's rules (agents, tools, workflows, the AI SDK's outer spans). */
   'not_a_model_call',
+  /** Model-call spans with a model call carrying usage below them in the same trace (nested instrumentations). */
+  'wraps_model_calls',
 ] as const;
 export type IgnoredSpanReason = (typeof IGNORED_SPAN_REASONS)[number];
 
@@ -24,9 +26,18 @@ export const IGNORED_POINT_REASONS = [
 ] as const;
 export type IgnoredPointReason = (typeof IGNORED_POINT_REASONS)[number];
 
+export const IGNORED_LOG_REASONS = [
+  /** A GenAI event (event name gen_ai.*): the call is counted from its span. */
+  'genai_event',
+  /** Any other log record. */
+  'not_genai',
+] as const;
+export type IgnoredLogReason = (typeof IGNORED_LOG_REASONS)[number];
+
 export interface OtlpStats {
   ignoredSpan(reason: IgnoredSpanReason, n?: number): void;
   ignoredPoint(reason: IgnoredPointReason, n?: number): void;
+  ignoredLogRecord(reason: IgnoredLogReason, n?: number): void;
 }
 
 function counter(registry: Registry | undefined, name: string, help: string, reasons: readonly string[]): Counter<'reason'> {
@@ -47,8 +58,10 @@ export function createOtlpStats(registry?: Registry): OtlpStats {
     'OTLP metric data points read but not counted, by reason.',
     IGNORED_POINT_REASONS,
   );
+  const logs = counter(registry, 'ai_exporter_otlp_ignored_log_records_total', 'OTLP log records read but not counted, by reason.', IGNORED_LOG_REASONS);
   return {
     ignoredSpan: (reason, n = 1) => spans.inc({ reason }, n),
     ignoredPoint: (reason, n = 1) => points.inc({ reason }, n),
+    ignoredLogRecord: (reason, n = 1) => logs.inc({ reason }, n),
   };
 }

@@ -14,21 +14,13 @@
 // We only extract the change points; which price applies in each cell is asked of calcPrice at an
 // instant inside it (never re-implemented). Every resolved model is also checked against a plain
 // calcPrice before use; anything that fails the check is priced by calcPrice directly.
-import { calcPrice, type ConditionalPrice, type ModelPrice, type Provider, type TieredPrices, type Usage } from '@pydantic/genai-prices';
-import { linearCost, type Coefficients } from './linear.js';
+// Pricing details (1-hour cache writes, audio: TokenCounts' optional fields) are genai-prices'
+// own usage units (usage-units.ts), so they get coefficients the same way.
+import { calcPrice, type ConditionalPrice, type ModelPrice, type Provider, type Usage } from '@pydantic/genai-prices';
+import { cacheWrite1hAdjustment, isTiered, NO_DETAIL, tierPrice, type TokenDetail, usage } from './usage-units.js';
+import { CACHE_WRITE_1H_INPUT_MULTIPLIER, detailCost, linearCost, type Coefficients } from './linear.js';
 
-/** genai-prices usage keys: input_tokens is ALL input (cache included); output_tokens includes reasoning. */
-function usage(input: number, cacheRead: number, cacheWrite: number, output: number, reasoning: number): Usage {
-  return {
-    input_tokens: input,
-    cache_read_tokens: cacheRead,
-    cache_write_tokens: cacheWrite,
-    output_tokens: output,
-    // Passed so the rare model with its own reasoning price (perplexity sonar-deep-research) gets it;
-    // for every other model calcPrice prices reasoning as the output it is part of.
-    output_reasoning_tokens: reasoning,
-  };
-}
+export type { TokenDetail } from './usage-units.js';
 
 const ZERO_USAGE = usage(0, 0, 0, 0, 0);
 const PROBE_ID = 'tokenscope-probe';
@@ -40,23 +32,14 @@ interface Form {
   readonly bands: readonly Coefficients[];
 }
 
-function formCost(f: Form, input: number, cacheRead: number, cacheWrite: number, output: number, reasoning: number): number {
+function formCost(f: Form, input: number, cacheRead: number, cacheWrite: number, output: number, reasoning: number, d: TokenDetail | undefined): number {
   const th = f.thresholds;
   let j = 0;
   // calcPrice switches tier when input_tokens > tier.start (strictly).
   while (j < th.length && input > th[j]) j++;
-  return linearCost(f.bands[j], input, cacheRead, cacheWrite, output, reasoning);
-}
-
-function isTiered(v: ModelPrice[string]): v is TieredPrices {
-  return typeof v === 'object' && v !== null;
-}
-
-/** The tier price in force at `input` total input tokens, by calcPrice's rule (last tier with start < input). */
-function tierPrice(t: TieredPrices, input: number): number {
-  let price = t.base;
-  for (const tier of [...t.tiers].sort((a, b) => a.start - b.start)) if (input > tier.start) price = tier.price;
-  return price;
+  const k = f.bands[j];
+  const cost = linearCost(k, input, cacheRead, cacheWrite, output, reasoning);
+  return d ? cost + detailCost(k, d.cacheWrite1h, d.inputAudio, d.cacheReadAudio, d.outputAudio) : cost;
 }
 
 /** Coefficients of a flat price, measured by calcPrice on unit usage vectors (so its unit rules apply). */
@@ -73,13 +56,33 @@ function flatCoefficients(providerId: string, prices: ModelPrice): Coefficients 
     return r.total_price;
   };
   const k0 = f(ZERO_USAGE); // per-request fees (e.g. perplexity requests_kcount)
+  const uncached = f(usage(M, 0, 0, 0, 0)) - k0;
+  const cacheRead = f(usage(M, M, 0, 0, 0)) - k0;
+  const cacheWrite = f(usage(M, 0, M, 0, 0)) - k0;
+  const output = f(usage(0, 0, 0, M, 0)) - k0;
+  // A detail that calcPrice cannot price here is left at its parent's price; the self-check then
+  // sends the model to calcPrice, which leaves only such requests unpriced.
+  const detail = (u: Usage, parent: number): number => {
+    try {
+      return f(u) - k0;
+    } catch {
+      return parent;
+    }
+  };
   return {
     perRequest: k0,
-    uncached: f(usage(M, 0, 0, 0, 0)) - k0,
-    cacheRead: f(usage(M, M, 0, 0, 0)) - k0,
-    cacheWrite: f(usage(M, 0, M, 0, 0)) - k0,
-    output: f(usage(0, 0, 0, M, 0)) - k0,
+    uncached,
+    cacheRead,
+    cacheWrite,
+    output,
     reasoning: f(usage(0, 0, 0, M, M)) - k0,
+    cacheWrite1h:
+      prices.cache_write_1h_mtok === undefined
+        ? uncached * CACHE_WRITE_1H_INPUT_MULTIPLIER
+        : detail(usage(M, 0, M, 0, 0, { ...NO_DETAIL, cacheWrite1h: M }), cacheWrite),
+    inputAudio: detail(usage(M, 0, 0, 0, 0, { ...NO_DETAIL, inputAudio: M }), uncached),
+    cacheReadAudio: detail(usage(M, M, 0, 0, 0, { ...NO_DETAIL, inputAudio: M, cacheReadAudio: M }), cacheRead),
+    outputAudio: detail(usage(0, 0, 0, M, 0, { ...NO_DETAIL, outputAudio: M }), output),
   };
 }
 
@@ -152,11 +155,11 @@ export class GenaiModel {
   }
 
   /** Dollars, or NaN if calcPrice fails on this usage. Arguments are normalised token counts. */
-  cost(input: number, cacheRead: number, cacheWrite: number, output: number, reasoning: number, timestampMs: number): number {
+  cost(input: number, cacheRead: number, cacheWrite: number, output: number, reasoning: number, timestampMs: number, d?: TokenDetail): number {
     const s = this.strategy;
     switch (s.kind) {
       case 'fixed':
-        return formCost(s.form, input, cacheRead, cacheWrite, output, reasoning);
+        return formCost(s.form, input, cacheRead, cacheWrite, output, reasoning, d);
       case 'conditional': {
         let j = 0;
         while (j < s.starts.length && timestampMs >= s.starts[j]) j++;
@@ -165,10 +168,10 @@ export class GenaiModel {
           const ms = timestampMs - Math.floor(timestampMs / DAY_MS) * DAY_MS;
           while (k < s.dayBounds.length && ms >= s.dayBounds[k]) k++;
         }
-        return formCost(s.forms[j][k], input, cacheRead, cacheWrite, output, reasoning);
+        return formCost(s.forms[j][k], input, cacheRead, cacheWrite, output, reasoning, d);
       }
       case 'direct':
-        return this.calc(usage(input, cacheRead, cacheWrite, output, reasoning), timestampMs);
+        return this.calc(usage(input, cacheRead, cacheWrite, output, reasoning, d), timestampMs);
     }
   }
 
@@ -189,7 +192,8 @@ export class GenaiModel {
   /** Uncached reference: calcPrice with the full lookup, as a caller without this class would do it. */
   private calc(u: Usage, timestampMs: number): number {
     try {
-      return calcPrice(u, this.modelId, { providerId: this.providerId, timestamp: new Date(timestampMs) })?.total_price ?? NaN;
+      const r = calcPrice(u, this.modelId, { providerId: this.providerId, timestamp: new Date(timestampMs) });
+      return r ? r.total_price + cacheWrite1hAdjustment(r.model_price, u.input_tokens ?? 0, u.cache_write_1h_tokens ?? 0) : NaN;
     } catch {
       return NaN;
     }
@@ -243,16 +247,18 @@ export class GenaiModel {
       const days = s.starts.length ? [s.starts[0] - DAY_MS, ...s.starts] : [Date.UTC(2025, 0, 1)];
       for (const d of days) for (const b of s.dayBounds) times.push(d + b - 1, d + b);
     }
-    const probes: [number, number, number, number, number][] = [
+    const probes: [number, number, number, number, number, TokenDetail?][] = [
       [1234, 0, 0, 567, 0],
       [300_000, 20_000, 7_000, 9_000, 4_000],
       [50_000, 30_000, 10_000, 2_000, 1_500],
+      [250_000, 30_000, 10_000, 2_000, 1_500, { cacheWrite1h: 4_000, inputAudio: 6_000, cacheReadAudio: 3_000, outputAudio: 300 }],
     ];
     try {
       for (const t of times) {
         for (const p of probes) {
-          const want = this.calc(usage(...p), t);
-          const got = this.cost(...p, t);
+          const [input, cacheRead, cacheWrite, output, reasoning, d] = p;
+          const want = this.calc(usage(input, cacheRead, cacheWrite, output, reasoning, d), t);
+          const got = this.cost(input, cacheRead, cacheWrite, output, reasoning, t, d);
           if (!(Math.abs(got - want) <= 1e-9 * Math.max(Math.abs(want), 1e-12))) return false;
         }
       }

@@ -2,9 +2,11 @@
 // revenue from the catalog's customer prices. Runs once per ingested line, so each (provider, model)
 // is resolved once into a cached entry and a request then costs a Map lookup and a dot product.
 import type { Catalog, ProviderEntry, Prices } from '../catalog/schema.js';
-import type { RequestRecord } from '../events/types.js';
-import { GenaiModel } from './genai.js';
-import { fromPrices, linearCost, type Coefficients } from './linear.js';
+import { defaultClock } from '../clock.js';
+import type { RequestRecord, TokenCounts } from '../events/types.js';
+import { GenaiModel, type TokenDetail } from './genai.js';
+import { detailCost, fromPrices, linearCost, type Coefficients } from './linear.js';
+import { priceDataGeneration } from './price-data.js';
 
 export interface PriceResult {
   costUsd: number;
@@ -53,6 +55,24 @@ function clean(x: number): number {
   return x > 0 && x < Infinity ? x : 0;
 }
 
+/** A record's pricing details, clamped into their parent slices (cleaned cacheRead / cacheWrite). */
+function detailOf(t: TokenCounts, cacheRead: number, cacheWrite: number): TokenDetail {
+  const cacheReadAudio = Math.min(clean(t.cacheReadAudio ?? 0), cacheRead);
+  return {
+    cacheWrite1h: Math.min(clean(t.cacheWrite1h ?? 0), cacheWrite),
+    inputAudio: Math.max(clean(t.inputAudio ?? 0), cacheReadAudio),
+    cacheReadAudio,
+    outputAudio: clean(t.outputAudio ?? 0),
+  };
+}
+
+/** The price of a call with unknown usage: the writer's own cost if it reported one, else 0, and unpriced. */
+function unknownUsage(rec: RequestRecord): PriceResult {
+  const r = rec.reportedCostUsd;
+  const reported = typeof r === 'number' && r >= 0 && r < Infinity;
+  return { costUsd: reported ? r : 0, revenueUsd: 0, source: reported ? 'reported' : 'none', priced: false };
+}
+
 const lower = (s: string): string => s.trim().toLowerCase();
 const pairKey = (provider: string, model: string): string => `${provider}\u0000${model}`;
 
@@ -67,6 +87,8 @@ export class Pricer {
   /** provider → model → entry: two lookups, no string building, on the hot path. */
   private cache = new Map<string, Map<string, Entry>>();
   private cached = 0;
+  /** The price data the cache was built from (price-data.ts): loading other data empties it. */
+  private dataGeneration = priceDataGeneration();
   private readonly unpriced = new Map<string, { provider: string; model: string }>();
 
   constructor(
@@ -84,6 +106,9 @@ export class Pricer {
   price(rec: RequestRecord): PriceResult {
     // A failed request is billed nothing, and is not "unpriced": there is nothing to price.
     if (rec.status === 'error') return { costUsd: 0, revenueUsd: 0, source: 'none', priced: true };
+    // A successful call whose source reported no usage: its cost is unknown, not $0 (counted in
+    // ai_unpriced_requests_total; the model itself may well be priced, so no warning).
+    if (rec.usageUnknown) return unknownUsage(rec);
     const e = this.entry(rec.provider, rec.model);
 
     // Normalise once so every path sees the same, calcPrice-valid usage: cache tokens are part of
@@ -92,14 +117,19 @@ export class Pricer {
     const cacheRead = clean(t.cacheRead);
     const cacheWrite = clean(t.cacheWrite);
     const reasoning = clean(t.reasoning);
+    // Pricing details (1-hour cache writes, audio) only when the record has any: each is clamped
+    // into the slice it is part of, and totals are raised to cover them.
+    const d = t.cacheWrite1h === undefined && t.inputAudio === undefined && t.cacheReadAudio === undefined && t.outputAudio === undefined ? undefined : detailOf(t, cacheRead, cacheWrite);
     let input = clean(t.input);
-    if (input < cacheRead + cacheWrite) input = cacheRead + cacheWrite;
+    const inputParts = cacheRead + cacheWrite + (d ? d.inputAudio - d.cacheReadAudio : 0);
+    if (input < inputParts) input = inputParts;
     let output = clean(t.output);
-    if (output < reasoning) output = reasoning;
+    const outputParts = reasoning + (d ? d.outputAudio : 0);
+    if (output < outputParts) output = outputParts;
 
     let cost = NaN;
-    if (e.coeffs) cost = linearCost(e.coeffs, input, cacheRead, cacheWrite, output, reasoning);
-    else if (e.genai) cost = e.genai.cost(input, cacheRead, cacheWrite, output, reasoning, this.timeOf(rec));
+    if (e.coeffs) cost = linearCost(e.coeffs, input, cacheRead, cacheWrite, output, reasoning) + (d ? detailCost(e.coeffs, d.cacheWrite1h, d.inputAudio, d.cacheReadAudio, d.outputAudio) : 0);
+    else if (e.genai) cost = e.genai.cost(input, cacheRead, cacheWrite, output, reasoning, this.timeOf(rec), d);
     let source: PriceResult['source'] = e.source;
     const priced = cost >= 0; // false for NaN: no price, or calcPrice failed on this usage
     if (!priced) {
@@ -113,7 +143,9 @@ export class Pricer {
       cost = useReported ? reported : 0;
       source = useReported ? 'reported' : 'none';
     }
-    const revenueUsd = e.customer ? linearCost(e.customer, input, cacheRead, cacheWrite, output, reasoning) : cost * this.markupFactor;
+    const revenueUsd = e.customer
+      ? linearCost(e.customer, input, cacheRead, cacheWrite, output, reasoning) + (d ? detailCost(e.customer, d.cacheWrite1h, d.inputAudio, d.cacheReadAudio, d.outputAudio) : 0)
+      : cost * this.markupFactor;
     return { costUsd: cost, revenueUsd, source, priced };
   }
 
@@ -126,7 +158,7 @@ export class Pricer {
    * Per-million prices in force now for every catalog model, for ai_model_price_dollars_per_million_tokens:
    * the catalog override, else genai-prices' base (first-tier) price. Token types without a price are omitted.
    */
-  priceTable(nowMs: number = Date.now()): PriceRow[] {
+  priceTable(nowMs: number = defaultClock().now()): PriceRow[] {
     const rows: PriceRow[] = [];
     for (const m of this.catalog.models) {
       const add = (tokenType: TokenType, v: unknown): void => {
@@ -159,10 +191,14 @@ export class Pricer {
 
   private timeOf(rec: RequestRecord): number {
     const ts = rec.timestampMs;
-    return ts > -MAX_TIME_MS && ts < MAX_TIME_MS ? ts : Date.now();
+    return ts > -MAX_TIME_MS && ts < MAX_TIME_MS ? ts : defaultClock().now();
   }
 
   private entry(provider: string, model: string): Entry {
+    if (this.dataGeneration !== priceDataGeneration()) {
+      this.clearCache();
+      this.dataGeneration = priceDataGeneration();
+    }
     let byModel = this.cache.get(provider);
     const hit = byModel?.get(model);
     if (hit) return hit;

@@ -4,6 +4,7 @@
 // whole report: a report with a silently missing table would be read as "no spend there".
 // Money leaves this module in the display currency (report/currency.ts).
 import type { Catalog } from '../catalog/schema.js';
+import { defaultClock, type Clock } from '../clock.js';
 import type { PrometheusClient } from '../prometheus-client/client.js';
 import { anomalyThresholds, findAnomalies, type Anomaly, type Compared } from './anomalies.js';
 import { budgetRows, type ProjectionStatus } from './budgets.js';
@@ -67,7 +68,8 @@ export interface BuildReportOptions {
   period: ReportPeriod;
   /** A date inside the period (YYYY-MM-DD; YYYY-MM for monthly). Default: the last complete period. */
   at?: string;
-  nowMs?: number;
+  /** What "now" is: picks the default period, and whether the period is in progress. Default: the process's clock. */
+  clock?: Clock;
 }
 
 function totalsOf(u: Usage, c: Currency): Totals {
@@ -116,7 +118,7 @@ function compared(scope: Compared['scope'], dims: string[], cur: readonly UsageR
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function buildReport(opts: BuildReportOptions): Promise<CostReport> {
-  const now = opts.nowMs ?? Date.now();
+  const now = (opts.clock ?? defaultClock()).now();
   const c = currencyOf(opts.catalog);
   const { current, previous } = reportWindows(opts.period, opts.at, now);
   if (current.startMs >= now) throw new Error(`the ${opts.period} period ${current.label} has not started yet`);

@@ -6,6 +6,7 @@ import type { Catalog } from '../catalog/schema.js';
 import { loadCatalog } from '../catalog/load.js';
 import { Pipeline, type Outcome, type PipelineOptions } from '../ingest/pipeline.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
+import { loadPriceData } from '../pricing/price-data.js';
 import { metricsHandler } from '../server/app.js';
 
 /**
@@ -52,6 +53,13 @@ export interface TrackerOptions {
   pipelineOptions?: PipelineOptions;
   /** Include prom-client's process metrics (ai_exporter_process_*) in metrics(). Default true. */
   processMetrics?: boolean;
+  /**
+   * A genai-prices data.json to price with instead of the bundled data, like the CLI's --prices-file
+   * (docs/exporter.md, "Price data"). It replaces genai-prices' data for the whole process. Throws on a bad file.
+   */
+  pricesFile?: string;
+  /** Like --prices-max-age-days (default 90; 0 = off): older price data is warned about with process.emitWarning. */
+  pricesMaxAgeDays?: number;
 }
 
 export interface Tracker {
@@ -66,6 +74,10 @@ export interface Tracker {
 }
 
 export function createTracker(opts: TrackerOptions = {}): Tracker {
+  if (opts.pricesFile !== undefined || opts.pricesMaxAgeDays !== undefined) {
+    const { warnings } = loadPriceData(opts.pricesFile, { maxAgeDays: opts.pricesMaxAgeDays });
+    for (const w of warnings) process.emitWarning(w, 'TokenscopePriceData');
+  }
   const pipeline =
     opts.pipeline ??
     new Pipeline(typeof opts.catalog === 'object' ? opts.catalog : loadCatalog(opts.catalog), opts.pipelineOptions);

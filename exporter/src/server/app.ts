@@ -2,9 +2,8 @@
 // and POST /v1/events for applications that push events instead of writing log files.
 // Every error is JSON and none carries a stack trace. docs/ingest-http.md describes the API.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { constants as zlibConstants, gzip as gzipCallback } from 'node:zlib';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import pino from 'pino';
 import type { Outcome, Pipeline } from '../ingest/pipeline.js';
@@ -13,6 +12,7 @@ import { OtlpReceiver, otlpRouter, sendOtlpError, type OtlpOptions } from '../ot
 import {
   DEFAULT_BODY_LIMIT_BYTES, HttpError, bodyKind, contentCoding, describePosition, discardBody, readBody, splitJsonArray, type BodyKind,
 } from './body.js';
+import { Slice } from './slice.js';
 
 export { DEFAULT_BODY_LIMIT_BYTES, HttpError } from './body.js';
 
@@ -21,14 +21,14 @@ const gzip = promisify(gzipCallback);
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /** Rejections listed in one response; the rest are only counted (rejected_truncated). */
 export const MAX_REJECTIONS_LISTED = 1000;
-/** Events ingested between yields to the event loop, so a 10 MiB batch does not stall scrapes. */
-const YIELD_EVERY = 2000;
 
 export interface AppOptions {
   pipeline: Pipeline;
   renderer: MetricsRenderer;
-  /** When set, POST /v1/events requires `Authorization: Bearer <ingestToken>`. /metrics stays open. */
+  /** When set, POST /v1/events (and OTLP) require `Authorization: Bearer <ingestToken>`. */
   ingestToken?: string;
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>` (Prometheus `authorization` scrape config). */
+  metricsToken?: string;
   /** Bound on the request body, on the wire and again after decompression. Default 10 MiB. */
   bodyLimitBytes?: number;
   logger?: pino.Logger;
@@ -76,7 +76,9 @@ export function metricsHandler(renderer: MetricsRenderer): RequestHandler {
     res.setHeader('Vary', 'Accept-Encoding');
     let body: Buffer;
     if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-      if (last?.text !== text) last = { text, gz: gzip(text) };
+      // Fastest level: at 50k samples (5 MB) it takes ~10 ms instead of ~45 ms for a body ~20% larger,
+      // time every scrape waits for and ingestion competes with.
+      if (last?.text !== text) last = { text, gz: gzip(text, { level: zlibConstants.Z_BEST_SPEED }) };
       body = await last.gz;
       res.setHeader('Content-Encoding', 'gzip');
     } else {
@@ -152,9 +154,10 @@ async function ingestJson(pipeline: Pipeline, text: string, tally: Tally): Promi
   }
   if (parsedOk) {
     if (Array.isArray(parsed)) {
+      const slice = new Slice();
       for (let i = 0; i < parsed.length; i++) {
         tally.add(pipeline.ingestObject(parsed[i], 'http'), i);
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+        if (slice.due()) await slice.pause();
       }
       return;
     }
@@ -177,9 +180,10 @@ async function ingestJson(pipeline: Pipeline, text: string, tally: Tally): Promi
     throw new HttpError(400, 'invalid_body', `${split.message} ${describePosition(text, split.position)}`, { position: split.position });
   }
   const els = split.elements;
+  const slice = new Slice();
   for (let i = 0; i < els.length; i++) {
     tally.add(pipeline.ingestLine(text.slice(els[i][0], els[i][1]), 'http'), i);
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+    if (slice.due()) await slice.pause();
   }
 }
 
@@ -193,7 +197,7 @@ function hasContent(s: string, start: number, end: number): boolean {
 
 async function ingestNdjson(pipeline: Pipeline, text: string, tally: Tally): Promise<void> {
   let index = 0;
-  let n = 0;
+  const slice = new Slice();
   for (let start = 0; start < text.length; index++) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
@@ -202,7 +206,7 @@ async function ingestNdjson(pipeline: Pipeline, text: string, tally: Tally): Pro
     // Blank lines are skipped, neither counted nor rejected (but they keep line numbers right).
     if (hasContent(text, start, end)) {
       tally.add(pipeline.ingestLine(text.slice(start, end), 'http'), index, index + 1);
-      if (++n % YIELD_EVERY === 0) await yieldToLoop();
+      if (slice.due()) await slice.pause();
     }
     start = next;
   }
@@ -262,12 +266,14 @@ export function createApp(opts: AppOptions): express.Express {
   const limit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   if (!Number.isSafeInteger(limit) || limit <= 0) throw new Error(`bodyLimitBytes must be a positive integer, got ${limit}`);
   if (opts.ingestToken !== undefined && opts.ingestToken.trim() === '') throw new Error('ingestToken must not be empty');
+  if (opts.metricsToken !== undefined && opts.metricsToken.trim() === '') throw new Error('metricsToken must not be empty');
 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
 
-  app.get('/metrics', metricsHandler(opts.renderer));
+  if (opts.metricsToken !== undefined) app.get('/metrics', bearerAuth(opts.metricsToken, limit), metricsHandler(opts.renderer));
+  else app.get('/metrics', metricsHandler(opts.renderer));
   app.all('/metrics', methodNotAllowed('GET, HEAD', limit));
 
   app.get('/healthz', (_req: Request, res: Response) => {

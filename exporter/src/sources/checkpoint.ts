@@ -23,13 +23,20 @@ export class CorruptCheckpointError extends Error {
   }
 }
 
-/** Writes data as JSON to file.tmp-<pid>, fsyncs it, renames it over file and fsyncs the directory. */
-export function writeCheckpointAtomic(file: string, data: unknown): void {
+/**
+ * Writes data as JSON to file.tmp-<pid>, fsyncs it, renames it over file and fsyncs the directory.
+ * Mode 0600: the state holds request ids and file names, for the exporter's user alone.
+ *
+ * afterRename runs as soon as the rename has made the new checkpoint the one a restart reads (a
+ * kill -9 loses no page cache), before the directory fsync: what must not happen before the
+ * checkpoint, but must follow it as closely as possible, goes there (the request log's lines).
+ */
+export function writeCheckpointAtomic(file: string, data: unknown, afterRename?: () => void): void {
   const json = JSON.stringify(data);
   if (json === undefined) throw new TypeError(`checkpoint ${file}: data is not JSON-serialisable`);
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    const fd = fs.openSync(tmp, 'w', 0o644);
+    const fd = fs.openSync(tmp, 'w', 0o600);
     try {
       fs.writeFileSync(fd, json + '\n');
       fs.fsyncSync(fd); // the data must be on disk before the rename makes it the checkpoint
@@ -41,7 +48,11 @@ export function writeCheckpointAtomic(file: string, data: unknown): void {
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  fsyncDir(path.dirname(file)); // makes the rename itself durable
+  try {
+    afterRename?.();
+  } finally {
+    fsyncDir(path.dirname(file)); // makes the rename itself durable
+  }
 }
 
 /** The parsed checkpoint, or undefined if there is none. A corrupt one is moved aside and reported. */

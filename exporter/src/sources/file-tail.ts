@@ -1,44 +1,32 @@
 // Tails JSONL files matched by globs and hands complete lines on in batches, with positions exact
 // enough to checkpoint: after a crash, restarting from positions() neither drops nor repeats a line.
-//
 // Polling with stat, not fs.watch: fs.watch misses events across rename/create rotations, on NFS and
 // other network filesystems and in some containers; promtail-like tailers fall back on polling too.
 //
-// Files are identified by (dev, ino), not by path, so a rotated file is followed to its new name
-// (a `*.log*` glob that also matches `app.log.1` makes rotation exact) and its open descriptor is
-// drained before it is let go. Known limits, shared with other inode-based tailers:
-// - lines appended to a file after it was renamed to a name the globs do not match, later than
-//   the poll that notices the rename (or while we were down), are lost;
-// - copytruncate is detected by the size dropping below our offset; if the truncated file has
-//   already grown past that offset when we look, the restart point is wrong;
-// - a file deleted and recreated under a reused inode number (common on ext4 and tmpfs) is taken for
-//   the old one, and only restarted from 0 if it is smaller than our offset;
-// - every matched file stays open; keep compressed rotations (`*.gz`) out of the globs.
+// A file is identified by (dev, ino) and by a fingerprint of its first line (file-identity.ts):
+// - `create` rotation: the renamed file keeps its inode and is followed to its new name (a `*.log*`
+//   glob that also matches `app.log.1` makes rotation exact) and drained before it is let go.
+// - copytruncate: the copy has a new inode but the same first line: content already read. While the
+//   original still holds it, the copy is held, not read; once the original is truncated (its size
+//   drops below our offset, or its first line changes) the copy resumes at the original's old
+//   offset, so the lines written between our last read and the copy are read from it, and the
+//   original is read from 0. A truncation whose copy is not seen yet leaves a detached position
+//   (known-content.ts) for a copy found later, even after a restart.
+// - a file replaced under a reused inode number has another first line: read from 0.
+// - compressed files (`.gz`, `.zst`, ..., or compressed bytes under any name) are never read.
+// Known limits: lines appended to a file after it was renamed out of the globs, later than the poll
+// that notices it (or while we were down), are lost, and so are lines written between
+// copytruncate's copy and its truncation unless a poll read the original in between; two files
+// beginning with the same line are taken for copies; every matched file stays open.
 import { promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import fg from 'fast-glob';
+import { compressedByMagic, compressedByName, FINGERPRINT_MAX_BYTES, fingerprintOf, hashHead } from './file-identity.js';
+import { KnownContent, sameContent, type SavedPositions } from './known-content.js';
+import { lastLineStart, newTracked, positionOf, readNew, resumeCopy, seek, type LineBatch, type ReadContext, type Tracked } from './line-reader.js';
+import { scanFiles } from './scan.js';
 
-/** Where a file's delivered lines end: offset is just past the last line handed to onLines. */
-export interface SavedPosition {
-  dev: number;
-  ino: number;
-  /** Bytes of complete lines already delivered (or deliberately skipped). */
-  offset: number;
-  /** Lines up to offset, empty and skipped ones included; the next line is lineNo + 1. */
-  lineNo: number;
-  /** File size at the last poll; informational (lag = size - offset). */
-  size?: number;
-}
-
-/** Keyed by absolute path. JSON-serialisable. */
-export type SavedPositions = Record<string, SavedPosition>;
-
-export interface LineBatch {
-  file: string;
-  /** Consecutive lines: lines[i] is line firstLineNo + i (1-based) of file. */
-  lines: string[];
-  firstLineNo: number;
-}
+export { LineTooLongError, type LineBatch } from './line-reader.js';
+export type { SavedPosition, SavedPositions } from './known-content.js';
 
 export interface FileTailerOptions {
   globs: string[];
@@ -54,43 +42,13 @@ export interface FileTailerOptions {
   /** Called synchronously; positions() called inside it already includes this batch. */
   onLines: (batch: LineBatch) => void;
   onError?: (err: Error, file?: string) => void;
+  /** A matched file that is not read (reason: its compression format), told once per file. */
+  onSkip?: (file: string, reason: string) => void;
   maxLineBytes?: number;
   readChunkBytes?: number;
 }
 
-export class LineTooLongError extends Error {
-  constructor(
-    readonly file: string,
-    readonly lineNo: number,
-    readonly maxLineBytes: number,
-  ) {
-    super(`${file}:${lineNo}: line longer than ${maxLineBytes} bytes, skipped`);
-    this.name = 'LineTooLongError';
-  }
-}
-
 const MiB = 1024 * 1024;
-
-interface Tracked {
-  id: string;
-  path: string;
-  dev: number;
-  ino: number;
-  fh: FileHandle;
-  /** Committed: just past the last delivered (or skipped) line. */
-  offset: number;
-  lineNo: number;
-  /** Next byte to read; offset + bytes held back in pending or being skipped. */
-  readPos: number;
-  size: number;
-  /** Bytes of the incomplete last line, copied out of the shared read buffer. */
-  pending: Buffer[];
-  pendingLen: number;
-  /** Inside a line already reported as too long: discard up to its newline. */
-  skipping: boolean;
-  /** No longer reachable through the globs (rotated away or deleted): drain, then drop. */
-  orphan: boolean;
-}
 
 const idOf = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`;
 
@@ -98,15 +56,14 @@ export class FileTailer {
   private readonly globs: string[];
   private readonly pollIntervalMs: number;
   private readonly startAt: 'beginning' | 'end';
-  private readonly onLines: (batch: LineBatch) => void;
-  private readonly onError: (err: Error, file?: string) => void;
-  private readonly maxLineBytes: number;
-  /** One read buffer for all files: reads are sequential, and it saves an allocation per read. */
-  private readonly buf: Buffer;
+  private readonly onSkip: (file: string, reason: string) => void;
+  private readonly ctx: ReadContext;
+  private readonly head = Buffer.alloc(FINGERPRINT_MAX_BYTES);
   /** Insertion order = discovery order, so a rotated file is read before its successor. */
   private readonly tracked = new Map<string, Tracked>();
-  /** Checkpointed positions not yet matched to a file; only consulted by the first scan. */
-  private saved: SavedPositions | undefined;
+  /** Checkpointed positions not yet matched to a file, and content let go of by a truncation. */
+  private readonly known: KnownContent;
+  private readonly skipped = new Map<string, { path: string; reason: string }>();
   private readonly hadPositions: boolean;
   private firstScan = true;
   private polling: Promise<void> = Promise.resolve();
@@ -119,12 +76,14 @@ export class FileTailer {
     this.globs = opts.globs;
     this.pollIntervalMs = opts.pollIntervalMs ?? 250;
     this.startAt = opts.startAt ?? 'beginning';
-    this.onLines = opts.onLines;
-    this.onError =
-      opts.onError ?? ((err, file) => process.emitWarning(file ? `${file}: ${err.message}` : err.message));
-    this.maxLineBytes = opts.maxLineBytes ?? MiB;
-    this.buf = Buffer.allocUnsafe(opts.readChunkBytes ?? MiB);
-    this.saved = opts.positions ? { ...opts.positions } : undefined;
+    this.onSkip = opts.onSkip ?? (() => {});
+    this.ctx = {
+      buf: Buffer.allocUnsafe(opts.readChunkBytes ?? MiB),
+      maxLineBytes: opts.maxLineBytes ?? MiB,
+      onLines: opts.onLines,
+      onError: opts.onError ?? ((err, file) => process.emitWarning(file ? `${file}: ${err.message}` : err.message)),
+    };
+    this.known = new KnownContent(opts.positions, this.ctx.onError);
     this.hadPositions = Object.keys(opts.positions ?? {}).length > 0;
   }
 
@@ -162,36 +121,39 @@ export class FileTailer {
   positions(): SavedPositions {
     if (this.finalPositions) return structuredClone(this.finalPositions);
     const out: SavedPositions = {};
-    const entry = (t: Tracked): SavedPosition => ({
-      dev: t.dev,
-      ino: t.ino,
-      offset: t.offset,
-      lineNo: t.lineNo,
-      size: t.size,
-    });
-    for (const t of this.tracked.values()) if (!t.orphan) out[t.path] = entry(t);
+    // A held file has delivered nothing: its position follows from the file whose copy it is.
+    for (const t of this.tracked.values()) if (!t.orphan && !t.held) out[t.path] = positionOf(t);
     // An orphan is only visible while it is drained; its stale path may already hold its successor.
-    for (const t of this.tracked.values()) if (t.orphan && !(t.path in out)) out[t.path] = entry(t);
-    // Until a scan matches them, the given positions still stand: a checkpoint written now must not
-    // forget them.
-    for (const [path, pos] of Object.entries(this.saved ?? {})) if (!(path in out)) out[path] = { ...pos };
+    for (const t of this.tracked.values()) if (t.orphan && !t.held && !(t.path in out)) out[t.path] = positionOf(t);
+    this.known.addTo(out);
     return out;
+  }
+
+  /** Matched files that are not read (compressed), with the reason. */
+  skippedFiles(): Array<{ path: string; reason: string }> {
+    return [...this.skipped.values()].map((s) => ({ ...s }));
   }
 
   private schedule(): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
       this.pollOnce()
-        .catch((err: Error) => this.running && this.onError(err))
+        .catch((err: Error) => this.running && this.ctx.onError(err))
         .finally(() => this.schedule());
     }, this.pollIntervalMs);
   }
 
   private async poll(): Promise<void> {
-    const found = await this.scan();
+    const found = await scanFiles(this.globs, this.ctx.onError);
     if (!found) return;
     const byId = new Map<string, { path: string; st: Stats }>();
     for (const [path, st] of found) if (!byId.has(idOf(st))) byId.set(idOf(st), { path, st });
+    for (const [id, s] of this.skipped) {
+      // Gone: forget it (its inode number may come back as a text file); renamed: follow it.
+      const hit = byId.get(id);
+      if (hit) s.path = hit.path;
+      else this.skipped.delete(id);
+    }
 
     const orphans: Tracked[] = [];
     for (const t of this.tracked.values()) {
@@ -204,62 +166,73 @@ export class FileTailer {
         orphans.push(t);
       }
     }
-    // Rotated away or deleted: what was written before we noticed is still readable through the fd.
-    for (const t of orphans) {
-      await this.readNew(t, Infinity);
-      if (t.pendingLen > 0) {
-        this.onError(new Error(`${t.path}: incomplete last line (${t.pendingLen} bytes) discarded`), t.path);
-      }
-      this.tracked.delete(t.id);
-      await t.fh.close().catch(() => {});
-    }
-    for (const [id, { path, st }] of byId) if (!this.tracked.has(id)) await this.open(path, st);
-    if (this.firstScan && this.saved) {
+    for (const t of orphans) await this.drop(t);
+    // Truncations first, so the copy copytruncate made is matched against what was read.
+    for (const t of [...this.tracked.values()]) if (!t.held) await this.checkContent(t);
+    for (const [id, { path, st }] of byId) if (!this.tracked.has(id) && !this.skipped.has(id)) await this.open(path, st);
+    await this.placeHeld();
+    if (this.firstScan && this.hadPositions) {
       // Saved positions nothing matched stay until their file (same device and inode) shows up
       // again, e.g. a log directory remounted late; dropping them would re-read those files.
-      const left = Object.keys(this.saved);
-      if (left.length) this.onError(new Error(`saved positions for ${left.length} file(s) not found yet (${left.slice(0, 3).join(', ')}); kept until they reappear`));
+      const left = this.known.pending();
+      if (left.length) this.ctx.onError(new Error(`saved positions for ${left.length} file(s) not found yet (${left.slice(0, 3).join(', ')}); kept until they reappear`));
     }
     this.firstScan = false;
-
-    for (const t of [...this.tracked.values()]) {
-      if (t.size < t.readPos) this.rewind(t); // truncated in place (copytruncate)
-      await this.readNew(t, t.size);
-    }
+    for (const t of [...this.tracked.values()]) if (!t.held) await readNew(this.ctx, t, t.size);
   }
 
-  /** Matching files with their stats, by absolute path; undefined if the glob itself failed. */
-  private async scan(): Promise<Map<string, Stats> | undefined> {
-    let paths: string[];
-    try {
-      paths = await fg(this.globs, { absolute: true, onlyFiles: true, unique: true, suppressErrors: true });
-    } catch (err) {
-      this.onError(err as Error);
-      return undefined;
+  /** Rotated away or deleted: what was written before we noticed is still readable through the fd. */
+  private async drop(t: Tracked): Promise<void> {
+    if (!t.held) {
+      await readNew(this.ctx, t, Infinity);
+      if (t.pendingLen > 0) this.ctx.onError(new Error(`${t.path}: incomplete last line (${t.pendingLen} bytes) discarded`), t.path);
+      await this.release(t, false);
     }
-    paths.sort();
-    const found = new Map<string, Stats>();
-    const stats = await Promise.all(
-      paths.map((p) =>
-        fsp.stat(p).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') this.onError(err, p); // ENOENT: rotated between glob and stat
-          return undefined;
-        }),
-      ),
-    );
-    paths.forEach((p, i) => {
-      const st = stats[i];
-      if (st?.isFile()) found.set(p, st);
-    });
-    return found;
+    this.tracked.delete(t.id);
+    await t.fh.close().catch(() => {});
+  }
+
+  /** A file being read: truncated in place (copytruncate), or a fingerprint to take now it has one. */
+  private async checkContent(t: Tracked): Promise<void> {
+    let truncated = t.size < t.readPos;
+    if (!truncated && t.size !== t.checkedSize) {
+      const head = await this.readHead(t, t.fp === undefined ? FINGERPRINT_MAX_BYTES : t.fpLen);
+      if (!head) return;
+      if (t.fp === undefined) Object.assign(t, fingerprintOf(head));
+      else truncated = head.length < t.fpLen || hashHead(head, t.fpLen) !== t.fp; // truncated, and rewritten past our offset
+    }
+    t.checkedSize = t.size;
+    if (!truncated) return;
+    await this.release(t, true);
+    seek(t, 0, 0);
+    t.fp = undefined;
+    t.fpLen = 0;
+    t.checkedSize = -1;
+  }
+
+  /**
+   * t no longer holds the content it was read from: copies waiting for it resume where it was read
+   * to; with none, a truncated file's content is kept as a detached position for a copy to come.
+   */
+  private async release(t: Tracked, truncated: boolean): Promise<void> {
+    let copies = 0;
+    for (const c of [...this.tracked.values()]) {
+      if (c.held && c.copyOf === t) {
+        copies++;
+        await resumeCopy(c, t.offset, t.lineNo, this.head);
+      }
+    }
+    if (truncated && copies === 0) this.known.detach(t.path, positionOf(t));
   }
 
   private async open(path: string, st: Stats): Promise<void> {
+    const byName = compressedByName(path);
+    if (byName) return this.skip(idOf(st), path, byName);
     let fh: FileHandle;
     try {
       fh = await fsp.open(path, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(err as Error, path);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.ctx.onError(err as Error, path);
       return;
     }
     const real = await fh.stat().catch(() => undefined);
@@ -267,164 +240,88 @@ export class FileTailer {
       await fh.close(); // replaced between stat and open: the next poll picks up whatever is there now
       return;
     }
-    const t: Tracked = {
-      id: idOf(st),
-      path,
-      dev: st.dev,
-      ino: st.ino,
-      fh,
-      offset: 0,
-      lineNo: 0,
-      readPos: 0,
-      size: real.size,
-      pending: [],
-      pendingLen: 0,
-      skipping: false,
-      orphan: false,
-    };
-    const saved = this.takeSaved(path, st);
+    const t = newTracked(idOf(st), path, st, fh, real.size);
+    const head = await this.readHead(t, FINGERPRINT_MAX_BYTES);
+    if (!head) return void (await fh.close());
+    if (this.identify(t, head)) return;
+    if (this.firstScan && !this.hadPositions && this.startAt === 'end') {
+      const start = await lastLineStart(this.ctx, fh, real.size);
+      // A line in progress that is already too long: skip to its end.
+      t.endStart = start === undefined ? { offset: real.size, skipping: true } : { offset: start, skipping: false };
+    }
+    const saved = this.known.takeByInode(path, st);
     if (saved) {
-      // A saved offset beyond the end means it was truncated while we were down: start over.
-      if (saved.offset <= real.size) {
-        t.offset = t.readPos = saved.offset;
-        t.lineNo = saved.lineNo;
-      }
-    } else if (this.firstScan && !this.hadPositions && this.startAt === 'end') {
-      const start = await this.lastLineStart(fh, real.size);
-      if (start === undefined) {
-        // The line in progress is already too long: skip to its end.
-        t.offset = t.readPos = real.size;
-        t.skipping = true;
-      } else {
-        t.offset = t.readPos = start;
-      }
+      // Its own position: resumed if it still has the content that was read (legacy positions
+      // without a fingerprint: if it is not smaller). Otherwise it was truncated or replaced while
+      // we were down: read from 0, and the content it had may turn up in a copy.
+      const same = saved.fp === undefined || (head.length >= saved.fpLen! && hashHead(head, saved.fpLen!) === saved.fp);
+      t.held = false;
+      if (same && saved.offset <= real.size) seek(t, saved.offset, saved.lineNo);
+      else this.known.detach(path, saved);
     }
     this.tracked.set(t.id, t);
   }
 
-  /** The checkpoint entry for this file: same (dev, ino) under any path, else same path and inode. */
-  private takeSaved(path: string, st: Stats): SavedPosition | undefined {
-    if (!this.saved) return undefined;
-    let key = Object.keys(this.saved).find((k) => this.saved![k].dev === st.dev && this.saved![k].ino === st.ino);
-    // Device numbers can change across reboots or remounts; path and inode together still identify it.
-    if (key === undefined && this.saved[path]?.ino === st.ino) key = path;
-    if (key === undefined) return undefined;
-    const pos = this.saved[key];
-    delete this.saved[key];
-    const ok = [pos.offset, pos.lineNo].every((n) => Number.isSafeInteger(n) && n >= 0);
-    if (!ok) this.onError(new Error(`${path}: invalid saved position ${JSON.stringify(pos)}, reading from 0`), path);
-    return ok ? pos : undefined;
-  }
-
-  /** Start of the last (possibly incomplete) line, or undefined if it is longer than maxLineBytes. */
-  private async lastLineStart(fh: FileHandle, size: number): Promise<number | undefined> {
-    const floor = Math.max(0, size - this.maxLineBytes - 1);
-    for (let end = size; end > floor; ) {
-      const len = Math.min(this.buf.length, end - floor);
-      const { bytesRead } = await fh.read(this.buf, 0, len, end - len);
-      const nl = this.buf.subarray(0, bytesRead).lastIndexOf(0x0a);
-      if (nl !== -1) return end - len + nl + 1;
-      end -= len;
+  /** Reads the fingerprint, and skips a compressed file; true if skipped. */
+  private identify(t: Tracked, head: Buffer): boolean {
+    t.checkedSize = t.size;
+    const magic = compressedByMagic(head);
+    if (magic) {
+      void t.fh.close().catch(() => {});
+      this.tracked.delete(t.id);
+      this.skip(t.id, t.path, magic);
+      return true;
     }
-    return floor === 0 ? 0 : undefined;
-  }
-
-  private rewind(t: Tracked): void {
-    t.offset = t.readPos = t.lineNo = 0;
-    t.pending = [];
-    t.pendingLen = 0;
-    t.skipping = false;
-  }
-
-  /** Reads from readPos until EOF, or until limit for a file still growing, one batch per chunk. */
-  private async readNew(t: Tracked, limit: number): Promise<void> {
-    try {
-      while (t.readPos < limit) {
-        const { bytesRead } = await t.fh.read(this.buf, 0, this.buf.length, t.readPos);
-        if (bytesRead === 0) return;
-        this.consume(t, bytesRead);
-      }
-    } catch (err) {
-      this.onError(err as Error, t.path);
-    }
+    Object.assign(t, fingerprintOf(head));
+    return false;
   }
 
   /**
-   * Splits buf[0, n) on "\n" and delivers the complete lines. Splitting bytes, not decoded text, is
-   * what makes multi-byte UTF-8 safe across chunks: 0x0A never occurs inside a multi-byte sequence.
+   * Decides where each held file starts, once it has a fingerprint: a position saved for that
+   * content (a copy made while we were down), a file being read with that content (a copy not
+   * truncated yet: wait), a detached position (a copy of a truncated file), or else it is new.
    */
-  private consume(t: Tracked, n: number): void {
-    const chunk = this.buf.subarray(0, n);
-    const chunkPos = t.readPos;
-    t.readPos += n;
-    let lineNo = t.lineNo;
-    let batch: string[] = [];
-    let batchFirst = 0;
-    let batchEnd = 0;
-    // Commit the position before the call, so a snapshot taken inside onLines covers exactly this batch.
-    const flush = (): void => {
-      if (batch.length === 0) return;
-      t.offset = batchEnd;
-      t.lineNo = batchFirst + batch.length - 1;
-      const lines = batch;
-      batch = [];
-      try {
-        this.onLines({ file: t.path, lines, firstLineNo: batchFirst });
-      } catch (err) {
-        // Not retried: the consumer may have counted part of the batch already.
-        this.onError(err as Error, t.path);
+  private async placeHeld(): Promise<void> {
+    for (const t of [...this.tracked.values()]) {
+      if (!t.held) continue;
+      if (t.fp === undefined && t.size !== t.checkedSize) {
+        const head = await this.readHead(t, FINGERPRINT_MAX_BYTES);
+        if (!head || this.identify(t, head)) continue;
       }
-    };
-
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      lineNo++;
-      const len = t.pendingLen + nl - start;
-      if (t.skipping) {
-        t.skipping = false; // reported when it outgrew maxLineBytes
-      } else if (len > this.maxLineBytes) {
-        this.onError(new LineTooLongError(t.path, lineNo, this.maxLineBytes), t.path);
-      } else {
-        const text = t.pendingLen === 0 ? decodeLine(chunk, start, nl) : decodeLine(joinPending(t, chunk, start, nl), 0, len);
-        if (text.length > 0) {
-          // Keep batches consecutive so lines[i] is line firstLineNo + i.
-          if (batch.length > 0 && batchFirst + batch.length !== lineNo) flush();
-          if (batch.length === 0) batchFirst = lineNo;
-          batch.push(text);
-          batchEnd = chunkPos + nl + 1;
-        }
+      if (t.fp === undefined) continue;
+      const saved = this.known.takeSavedContent(t);
+      if (saved) {
+        await resumeCopy(t, saved.offset, saved.lineNo, this.head);
+        continue;
       }
-      t.pending = [];
-      t.pendingLen = 0;
-      start = nl + 1;
-    }
-    flush();
-    if (start > 0) {
-      // Also past empty or skipped lines after the last delivered one: they would only be skipped again.
-      t.offset = chunkPos + start;
-      t.lineNo = lineNo;
-    }
-
-    const rest = n - start;
-    if (rest === 0 || t.skipping) return;
-    if (t.pendingLen + rest > this.maxLineBytes) {
-      this.onError(new LineTooLongError(t.path, lineNo + 1, this.maxLineBytes), t.path);
-      t.skipping = true;
-      t.pending = [];
-      t.pendingLen = 0;
-    } else {
-      t.pending.push(Buffer.from(chunk.subarray(start))); // copy: the read buffer is reused
-      t.pendingLen += rest;
+      const holder = [...this.tracked.values()].find((u) => u !== t && !u.held && !u.orphan && sameContent(u, t));
+      if (holder) {
+        t.copyOf = holder;
+        continue;
+      }
+      t.copyOf = undefined;
+      const detached = this.known.takeDetached(t);
+      if (detached) {
+        await resumeCopy(t, detached.offset, detached.lineNo, this.head);
+        continue;
+      }
+      t.held = false;
+      if (t.endStart) seek(t, t.endStart.offset, 0, t.endStart.skipping);
     }
   }
-}
 
-function joinPending(t: Tracked, chunk: Buffer, start: number, end: number): Buffer {
-  return Buffer.concat([...t.pending, chunk.subarray(start, end)], t.pendingLen + end - start);
-}
+  private async readHead(t: Tracked, len: number): Promise<Buffer | undefined> {
+    try {
+      const { bytesRead } = await t.fh.read(this.head, 0, len, 0);
+      return this.head.subarray(0, bytesRead);
+    } catch (err) {
+      this.ctx.onError(err as Error, t.path);
+      return undefined;
+    }
+  }
 
-/** buf[start, end) as UTF-8 without a trailing "\r"; invalid bytes become U+FFFD. */
-function decodeLine(buf: Buffer, start: number, end: number): string {
-  if (end > start && buf[end - 1] === 0x0d) end--;
-  return end > start ? buf.toString('utf8', start, end) : '';
+  private skip(id: string, path: string, reason: string): void {
+    this.skipped.set(id, { path, reason });
+    this.onSkip(path, reason);
+  }
 }

@@ -10,6 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import pino from 'pino';
 import type { Catalog } from '../catalog/schema.js';
+import { defaultClock, type Clock } from '../clock.js';
 import { PrometheusError, type PrometheusClient } from '../prometheus-client/client.js';
 import { bucketBoundaries } from '../report/time-buckets.js';
 import { fetchUsage, UsageQueryError } from '../report/usage.js';
@@ -21,7 +22,8 @@ export interface UsageApiOptions {
   catalog: Catalog;
   token: string;
   logger?: pino.Logger;
-  now?: () => number;
+  /** Where period=24h/7d/30d end and custom ranges are clipped. Default: the process's clock. */
+  clock?: Clock;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -47,14 +49,14 @@ function requireToken(token: string) {
 export function createUsageApiRouter(opts: UsageApiOptions): Router {
   if (opts.token.trim() === '') throw new Error('usage API token must not be empty');
   const log = opts.logger ?? pino({ level: 'silent' });
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? defaultClock();
   const router = express.Router();
   router.use(requireToken(opts.token));
 
   const handle = (endpoint: Endpoint, answer: (p: ReturnType<typeof resolveParams>) => Promise<unknown>) => async (req: Request, res: Response) => {
     res.setHeader('Cache-Control', 'no-store');
     try {
-      const params = resolveParams(endpoint, req.query as Record<string, unknown>, now());
+      const params = resolveParams(endpoint, req.query as Record<string, unknown>, clock.now());
       res.json(await answer(params));
     } catch (e) {
       if (e instanceof ParamError || e instanceof UsageQueryError) {
