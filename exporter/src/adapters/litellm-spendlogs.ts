@@ -11,10 +11,10 @@ import {
   type JsonObject, invalid, isObject, missing, optCostUsd, optObject, optString, optTokens, readTimestamp, reqString,
   reqTokens,
 } from './fields.js';
-import { readCallerMetadata, readTags, secondsSince } from './litellm.js';
+import { markLiteLLMFailure, readCallerMetadata, readTags, secondsSince } from './litellm.js';
 import { readChatAudio, readChatUsageDetails } from './openai.js';
 import { normalizeProvider } from './providers.js';
-import { checkTokenTotals, markFailed, newRequest } from './request-record.js';
+import { checkTokenTotals, newRequest } from './request-record.js';
 import { at } from './response-body.js';
 
 /** A spend-log row: LiteLLM's call_type and spend, without the StandardLoggingPayload's response_cost. */
@@ -69,16 +69,7 @@ export function spendLogsToRecord(obj: JsonObject): RequestRecord {
   }
   readTags(typeof obj.request_tags === 'string' ? parsed(obj.request_tags) : obj.request_tags, rec);
 
-  if (failed) {
-    const code = errorInfo?.error_code;
-    const statusCode = typeof code === 'string' || typeof code === 'number' ? Number(code) : NaN;
-    if (Number.isInteger(statusCode) && statusCode >= 100 && statusCode <= 599) rec.statusCode = statusCode;
-    const errorClass = errorInfo?.error_class;
-    markFailed(rec, {
-      type: typeof errorClass === 'string' ? errorClass : undefined,
-      message: errorInfo && optString(errorInfo.error_message, 'metadata.error_information.error_message'),
-    });
-  }
+  if (failed) markLiteLLMFailure(rec, errorInfo, errorInfo && optString(errorInfo.error_message, 'metadata.error_information.error_message'));
   return rec;
 }
 

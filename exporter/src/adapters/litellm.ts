@@ -65,16 +65,18 @@ export function liteLlmToRecord(obj: JsonObject): RequestRecord {
   readTags(obj.request_tags, rec);
 
   if (failed) {
-    const code = errorInfo?.error_code;
-    const statusCode = typeof code === 'string' || typeof code === 'number' ? Number(code) : NaN;
-    if (Number.isInteger(statusCode) && statusCode >= 100 && statusCode <= 599) rec.statusCode = statusCode;
-    const errorClass = errorInfo?.error_class;
-    markFailed(rec, {
-      type: typeof errorClass === 'string' ? errorClass : undefined,
-      message: optString(obj.error_str, 'error_str') ?? optString(errorInfo?.error_message, 'error_information.error_message'),
-    });
+    markLiteLLMFailure(rec, errorInfo, optString(obj.error_str, 'error_str') ?? optString(errorInfo?.error_message, 'error_information.error_message'));
   }
   return rec;
+}
+
+/** A failed LiteLLM call: status code and class from its `error_information`, wherever that sits. */
+export function markLiteLLMFailure(rec: RequestRecord, errorInfo: JsonObject | undefined, message: string | undefined): void {
+  const code = errorInfo?.error_code;
+  const statusCode = typeof code === 'string' || typeof code === 'number' ? Number(code) : NaN;
+  if (Number.isInteger(statusCode) && statusCode >= 100 && statusCode <= 599) rec.statusCode = statusCode;
+  const errorClass = errorInfo?.error_class;
+  markFailed(rec, { type: typeof errorClass === 'string' ? errorClass : undefined, message });
 }
 
 export function secondsSince(startMs: number, endMs: number): number | undefined {
