@@ -13,6 +13,7 @@ import * as providerComparison from './provider-comparison.js';
 import * as tokensThroughput from './tokens-throughput.js';
 import { renderDocs, type BuiltDashboard } from './docs.js';
 import { dashboardsProvider, datasources } from './provisioning.js';
+import { SCHEMA_VERSION } from './defaults.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,6 +41,8 @@ export function generateDashboards(): Map<string, string> {
   const built: BuiltDashboard[] = [];
   for (const f of DASHBOARDS) {
     const d = f.build();
+    // The SDK has no setter; its default is newer than the pinned Grafana (see SCHEMA_VERSION).
+    d.schemaVersion = SCHEMA_VERSION;
     if (!d.uid || d.uid.length > 40) throw new Error(`dashboard "${d.title}": uid must be 1-40 characters`);
     const path = `provisioning/dashboards/${f.folder}/${d.uid}.json`;
     if (out.has(path)) throw new Error(`duplicate dashboard uid ${d.uid}`);

@@ -19,11 +19,11 @@ import { PanelBuilder as Text, TextMode } from '@grafana/grafana-foundation-sdk/
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
 import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
-import { baseDashboard, LOKI, PROM, UID } from './defaults.js';
+import { baseDashboard, catalog, F, ignores, LOKI, PROM, UID } from './defaults.js';
 import { costTips } from './cost-tips.js';
 import { cell, compose } from './layout.js';
 import { byName, donut, fieldOverrides, keepFields, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
-import { RANGE, RF, cost, modelKey, revenue, rule, tokens } from './queries.js';
+import { BUCKET, CURRENCY, MONEY, RANGE, RF, cost, costPerMillionTokens, inc, modelKey, money, revenue, rule, tokenRate, tokens } from './queries.js';
 import { dailyCostStat } from './executive-overview.js';
 import * as th from './thresholds.js';
 
@@ -49,10 +49,10 @@ export function build(): Dashboard {
     from: 'now-7d',
   });
 
-  // "Today" is the UTC day everywhere (dashboard timezone utc): the recorded day-to-date cost and
-  // the raw revenue over now/d cover the same period.
-  const dailyRevenue = stat('Daily Revenue', 'What have customers been charged today (UTC day)? Catalog customer prices (markup or per-model price) applied to every request of the selected providers, models, teams and features.', {
-    unit: 'currencyUSD',
+  // "Today" is the UTC day everywhere (dashboard timezone utc): revenue, cost and margin read the
+  // raw counters over the panel range now/d, so they cover the same period and the same requests.
+  const dailyRevenue = stat('Revenue Today', `What have customers been charged today (UTC day so far, whatever range is picked)? Catalog customer prices (markup or per-model price) applied to every request of the selected providers, models, teams and features, in ${CURRENCY}.`, {
+    unit: MONEY,
     decimals: 2,
   })
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('green'))
@@ -61,9 +61,8 @@ export function build(): Dashboard {
 
   const dailyCost = dailyCostStat();
 
-  // Revenue and cost over the same requests: both raw, with every filter (the recorded day-to-date
-  // cost keeps provider only, and would compare a model's revenue with all its provider's cost).
-  const margin = stat('Profit Margin', "Are we making money on LLM calls today (UTC day)? (revenue − cost) / revenue over the same requests (selected providers, models, teams, features); red below zero, green from the warning ratio of the margin the catalog's markup implies.", {
+  // Revenue and cost over the same requests: both raw, with every filter.
+  const margin = stat('Profit Margin Today', "Are we making money on LLM calls today (UTC day so far, whatever range is picked)? (revenue − cost) / revenue over the same requests (selected providers, models, teams, features); red below zero, green from the warning ratio of the margin the catalog's markup implies.", {
     unit: 'percentunit',
     thresholds: th.margin(),
     decimals: 1,
@@ -78,7 +77,7 @@ export function build(): Dashboard {
       .title('Cost by Model')
       .description('Which models account for the spend? Cost per provider/model over the selected range, largest first, coloured by provider (a ranked bar view in place of a treemap).')
       .datasource(PROM)
-      .unit('currencyUSD')
+      .unit(MONEY)
       .decimals(2)
       .displayMode(BarGaugeDisplayMode.Basic)
       .orientation(VizOrientation.Horizontal)
@@ -90,20 +89,24 @@ export function build(): Dashboard {
   const costTrend = fieldOverrides(
     new TimeSeries()
       .title('Cost Trend')
-      .description('Is hourly spend within budget this week? Recorded cost of each hour (area), the 24-hour rolling average per hour, and the hourly share of the monthly budget (dashed), for the selected providers.')
+      .description(
+        `Is hourly spend within budget over the last 7 days? Cost of each hour (area) and the trailing 24-hour average per hour, for the selected providers, models, teams and features, and the hourly share of this month's total budget (dashed: monthly budget / days in the month / 24, as the budget rules count), in ${CURRENCY}.` +
+          ignores(['provider', 'model', 'team', 'feature'], 'on the budget line only, which is the catalog total budget'),
+      )
       .datasource(PROM)
       .timeFrom('7d')
       .interval('1h')
-      .unit('currencyUSD')
+      .unit(MONEY)
       .fillOpacity(25)
       .gradientMode(GraphGradientMode.Opacity)
       .legend(legend({ calcs: ['sum', 'mean'] }))
       .tooltip(tooltip())
       .targets([
-        prom(`sum(${rule('provider:ai_cost_dollars:increase1h', RF.provider)})`, { legend: 'hourly cost' }),
-        prom(`sum(${rule('provider:ai_cost_dollars:increase1d', RF.provider)}) / 24`, { legend: '24h rolling average' }),
-        // The budget line comes from the exporter's catalog series, so it follows catalog reloads.
-        prom('max(ai_budget_dollars{scope="total"}) / 30 / 24', { legend: 'hourly budget' }),
+        prom(cost(BUCKET), { legend: 'hourly cost' }),
+        prom(`${money(inc('ai_request_cost_dollars_sum', F.usage, '1d'))} / 24`, { legend: '24h rolling average' }),
+        // The budget line comes from the exporter's catalog series, so it follows catalog reloads;
+        // days_in_month() is the month the budget rules divide by (not a 30-day month).
+        prom(money('max(ai_budget_dollars{scope="total"}) / scalar(days_in_month()) / 24'), { legend: 'hourly budget' }),
       ]),
     {
       '24h rolling average': [{ id: 'custom.fillOpacity', value: 0 }],
@@ -118,7 +121,7 @@ export function build(): Dashboard {
   const xy = fieldOverrides(
     new XYChart()
       .title('Cost/Token vs Throughput')
-      .description('Are the high-volume models also the cheap ones? One point per model: recorded token throughput (x, tokens/s over 5m) against recorded cost per million tokens (y, last hour).')
+      .description(`Are the high-volume models also the cheap ones? One point per model of the selected providers, models, teams and features: token throughput (x, tokens/s over the last 5 minutes) against cost per million tokens (y, last hour, ${CURRENCY}).`)
       .datasource(PROM)
       .mapping(SeriesMapping.Manual)
       .series([
@@ -130,18 +133,18 @@ export function build(): Dashboard {
       .legend(legend({ hidden: true }))
       .tooltip(tooltip())
       .targets([
-        prom(modelKey(rule('provider_model:ai_tokens:rate5m', RF.providerModel)), { instant: true, table: true }),
-        prom(modelKey(rule('provider_model:ai_cost_dollars_per_million_tokens:ratio_rate1h', RF.providerModel)), { instant: true, table: true }),
+        prom(modelKey(tokenRate('5m', byModel)), { instant: true, table: true }),
+        prom(modelKey(costPerMillionTokens('1h', byModel)), { instant: true, table: true }),
       ])
       .transformations([merge, organize({ series: 'Model', 'Value #A': 'Tokens/s', 'Value #B': '$ per 1M tokens' }, ['Time', '__name__', 'provider', 'model'])]),
-    { 'Tokens/s': [unit('short')], '$ per 1M tokens': [unit('currencyUSD')] },
+    { 'Tokens/s': [unit('short')], '$ per 1M tokens': [unit(MONEY)] },
   );
 
   const top5 = new BarChart()
     .title('Top 5 Expensive Models')
     .description('Which five models cost the most over the selected range? Ranked spend per provider/model.')
     .datasource(PROM)
-    .unit('currencyUSD')
+    .unit(MONEY)
     .orientation(VizOrientation.Horizontal)
     .xField('Model')
     .showValue(VisibilityMode.Always)
@@ -160,11 +163,11 @@ export function build(): Dashboard {
   // Extras below the core panels: cost donuts, usage by team/project, budgets, savings, the usage log.
   // Per-model slices use the classic palette: provider colours would make a provider's models indistinguishable.
   const modelDonut = donut('Cost by Model (share)', 'What share of spend does each model take? Cost per provider/model over the selected range.', cost(RANGE, byModel), {
-    unit: 'currencyUSD',
+    unit: MONEY,
     legend: '{{provider}}/{{model}}',
   });
   const providerCostDonut = donut('Cost by Provider', 'What share of spend does each provider take? Cost per provider over the selected range.', cost(RANGE, 'provider'), {
-    unit: 'currencyUSD',
+    unit: MONEY,
     legend: '{{provider}}',
     providerColours: true,
   });
@@ -184,7 +187,8 @@ export function build(): Dashboard {
   const byTeam = usageBars('Usage by Team', 'Which teams use the most tokens? Input + output tokens per team over the selected range.', `sort_desc(${tokens(RANGE, 'team')})`, '{{team}}');
   const byProject = usageBars(
     'Usage by Project',
-    'Which projects use the most tokens? Input + output tokens per project over the selected range (project series carry no provider/model/team labels, so only the time range filters this panel).',
+    'Which projects use the most tokens? Input + output tokens per project over the selected range.' +
+      ignores(['provider', 'model', 'team', 'feature'], 'the project series carry the project label only (projects are counted apart from the per-request labels)'),
     `sort_desc(sum by (project) (increase(ai_project_tokens_total[${RANGE}])))`,
     '{{project}}',
   );
@@ -205,8 +209,9 @@ export function build(): Dashboard {
       .orientation(VizOrientation.Horizontal)
       .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
       .withTarget(prom(`sort_desc(${series})`, { instant: true, legend: '{{scope}} {{name}}' }));
-  const budgetUsed = budgetBars('Budget Used', 'How much of each monthly budget is spent? Recorded month-to-date spend over the catalog budget per scope (total, team, provider, model); yellow at the warning ratio, red when spent.', 'scope_name:ai_budget_used:ratio');
-  const budgetProjected = budgetBars('Budget Forecast', 'Will we stay within budget this month? Recorded month-end projection over the catalog budget per scope; above 100% means the current pace overruns.', 'scope_name:ai_budget_projected:ratio');
+  const budgetIgnores = ignores(['provider', 'model', 'team', 'feature'], 'each bar is a catalog budget scope (total, team, provider, model), recorded per scope');
+  const budgetUsed = budgetBars('Budget Used This Month', 'How much of each monthly budget is spent this month (UTC calendar month to date)? Recorded month-to-date spend over the catalog budget per scope (total, team, provider, model); yellow at the warning ratio, red when spent.' + budgetIgnores, 'scope_name:ai_budget_used:ratio');
+  const budgetProjected = budgetBars('Budget Forecast This Month', 'Will we stay within budget this month (UTC calendar month)? Recorded month-end projection over the catalog budget per scope; above 100% means the current pace overruns.' + budgetIgnores, 'scope_name:ai_budget_projected:ratio');
 
   const opportunityText = [
     ['prompt_caching', 'Cache the repeated prompt prefix'],
@@ -216,21 +221,21 @@ export function build(): Dashboard {
   const savings = fieldOverrides(
     new Table()
       .title('Savings Opportunities')
-      .description('Where could we save, and how much per month? The recording rules\' savings estimates per provider, model, feature and opportunity (prompt caching, a cheaper model of the same family, prompt trimming), from the last day of traffic at catalog prices; largest first.')
+      .description('Where could we save, and how much per month? The recording rules\' savings estimates per provider, model, feature and opportunity (prompt caching, a cheaper model of the same family, prompt trimming), from the last day of traffic at catalog prices; largest first.' + ignores(['team'], 'the savings estimates are recorded per provider, model and feature'))
       .datasource(PROM)
-      .withTarget(prom(`sort_desc(${rule('provider_model_feature_opportunity:ai_savings_dollars:monthly_estimate', RF.providerModelFeature)})`, { instant: true, table: true }))
+      .withTarget(prom(`sort_desc(${money(rule('provider_model_feature_opportunity:ai_savings_dollars:monthly_estimate', RF.providerModelFeature))})`, { instant: true, table: true }))
       .transformations([organize({ opportunity: 'Opportunity', provider: 'Provider', model: 'Model', feature: 'Feature', Value: 'Est. savings / month' })])
       .sortBy([new TableSortByFieldStateBuilder().displayName('Est. savings / month').desc(true)]),
     {
       Opportunity: [{ id: 'mappings', value: [{ type: MappingType.ValueToText, options: Object.fromEntries(opportunityText.map(([k, text], index) => [k, { text, index }])) }] }],
-      'Est. savings / month': [unit('currencyUSD'), { id: 'decimals', value: 2 }],
+      'Est. savings / month': [unit(MONEY), { id: 'decimals', value: 2 }],
     },
   );
 
   const usageLog = fieldOverrides(
     new Table()
       .title('Usage Log')
-      .description('What did each individual request use and cost? The per-request log line from Loki (newest first, up to 1000 rows, paginated); sort by any column.')
+      .description('What did each individual request use and cost? The per-request log line from Loki (newest first, up to 1000 rows, paginated); sort by any column. Cost is the logged cost_usd, in US dollars whatever the display currency.')
       .datasource(LOKI)
       .withTarget(loki(USAGE_LOG_QUERY, { maxLines: 1000 }))
       .transformations([

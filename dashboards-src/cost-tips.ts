@@ -30,7 +30,7 @@ export function costTips(): string {
 
   const b = catalog.budgets;
   const budgetLines: string[] = [];
-  if (b.total_monthly_dollars !== undefined) budgetLines.push(`- total: ${usd(b.total_monthly_dollars)}/month (≈ ${usd(b.total_monthly_dollars / 30)}/day, the *Daily Cost* thresholds)`);
+  if (b.total_monthly_dollars !== undefined) budgetLines.push(`- total: ${usd(b.total_monthly_dollars)}/month (≈ ${usd(b.total_monthly_dollars / 30)}/day, the *Cost Today* thresholds)`);
   for (const [scope, list] of [['team', b.teams], ['provider', b.providers], ['model', b.models]] as const) {
     for (const e of list) budgetLines.push(`- ${scope} \`${e.name}\`: ${usd(e.monthly_dollars)}/month`);
   }

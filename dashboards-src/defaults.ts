@@ -38,6 +38,13 @@ export const TAGS = ['tokenscope', 'generated'];
  */
 export const TIMEZONE = 'utc';
 
+/**
+ * Dashboard JSON schemaVersion: the newest that the Grafana docker-compose.yml pins (12.1) knows,
+ * 41. Foundation SDK 0.0.21 writes 42 (Grafana 12.2+), which an older Grafana would load with
+ * an unknown version; test/compose maps the pinned Grafana tag to its highest schemaVersion.
+ */
+export const SCHEMA_VERSION = 41;
+
 /** Fixed datasource uids, the same as provisioning/datasources/datasources.yaml. */
 export const PROMETHEUS_UID = 'prometheus';
 export const LOKI_UID = 'loki';
@@ -68,6 +75,29 @@ export const F = {
   model: 'provider=~"$provider", model=~"$model"',
   provider: 'provider=~"$provider"',
 };
+
+/** The filter variables every dashboard shows (test/dashboards checks each query against them). */
+export const FILTER_VARIABLES = ['provider', 'model', 'team', 'feature'] as const;
+export type FilterVariable = (typeof FILTER_VARIABLES)[number];
+
+/**
+ * The sentence a panel description carries for filters its queries cannot apply, e.g.
+ * "Ignores the team and feature filters: latency is not kept per team or feature." Tests parse
+ * "Ignores the … filter(s)" to know which variables a panel does not claim to honour.
+ */
+export function ignores(vars: FilterVariable[], reason: string): string {
+  const list = vars.length === 1 ? vars[0] : `${vars.slice(0, -1).join(', ')} and ${vars.at(-1)}`;
+  return ` Ignores the ${list} filter${vars.length === 1 ? '' : 's'}: ${reason}.`;
+}
+
+/** Parses ignores() sentences back out of a description. */
+export function ignoredFilters(description: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const m of (description ?? '').matchAll(/Ignores the ([a-z, ]+?) filters?\b/g)) {
+    for (const v of m[1].split(/, | and /)) out.add(v.trim());
+  }
+  return out;
+}
 
 function labelVariable(name: string, label: string, query: string, description: string): QueryVariableBuilder {
   return new QueryVariableBuilder(name)
@@ -100,10 +130,10 @@ function variables() {
     labelVariable('provider', 'Provider', 'label_values(ai_requests_total, provider)', 'Catalog provider slug.'),
     // Chained on provider so the list stays short; model ids repeat across providers (gpt-4o on openai and azure).
     labelVariable('model', 'Model', 'label_values(ai_requests_total{provider=~"$provider"}, model)', 'Model id as the provider reported it.'),
-    // Recording rules aggregate team away (and feature, except the 1-day token rules), so these two
-    // filter only the panels computed from raw counters; panel descriptions name recorded windows.
-    labelVariable('team', 'Team', 'label_values(ai_requests_total{provider=~"$provider"}, team)', 'Caller-supplied team ("unknown" when absent). Filters panels computed from raw counters; recorded (per provider/model) panels ignore it.'),
-    labelVariable('feature', 'Feature', 'label_values(ai_requests_total{provider=~"$provider"}, feature)', 'Caller-supplied feature ("unknown" when absent). Filters panels computed from raw counters and the 1-day token rules; other recorded panels ignore it.'),
+    // Request, token, cost and revenue panels honour every variable; the few panels on series that
+    // carry no team or feature label (latency, health, SLO, budgets) say so in their description.
+    labelVariable('team', 'Team', 'label_values(ai_requests_total{provider=~"$provider"}, team)', 'Caller-supplied team ("unknown" when absent). Panels whose series carry no team label (latency, health, SLO, budgets) say in their description that they ignore it.'),
+    labelVariable('feature', 'Feature', 'label_values(ai_requests_total{provider=~"$provider"}, feature)', 'Caller-supplied feature ("unknown" when absent). Panels whose series carry no feature label (latency, health, SLO, budgets) say in their description that they ignore it.'),
   ];
 }
 
@@ -145,3 +175,10 @@ export function baseDashboard(o: DashboardOptions): DashboardBuilder {
         .keepTime(true),
     );
 }
+
+/** Latency histograms carry provider and model only. */
+export const IGNORES_LATENCY = ignores(['team', 'feature'], 'latency histograms are kept per provider and model only, not per team or feature (on purpose: buckets per team and feature would multiply the series)');
+/** Health scores (error ratio, latency, breaker) are recorded per provider. */
+export const IGNORES_HEALTH = ignores(['model', 'team', 'feature'], 'health scores are recorded per provider, from error, latency and breaker series that carry no team or feature label');
+/** Provider-failed ratios and SLO series (from ai_request_errors_total by error_type) are per provider. */
+export const IGNORES_SLO = ignores(['model', 'team', 'feature'], 'availability and SLO series are recorded per provider, from error series that carry no team or feature label');

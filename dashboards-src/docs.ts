@@ -1,7 +1,7 @@
 // docs/dashboards.md, rendered from the built dashboards so the panel reference (question, query,
 // recorded series) cannot drift from what Grafana shows. The prose around it lives here too.
 import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
-import { catalog, TAGS, TIMEZONE, TITLE_PREFIX } from './defaults.js';
+import { catalog, SCHEMA_VERSION, TAGS, TIMEZONE, TITLE_PREFIX } from './defaults.js';
 import * as th from './thresholds.js';
 
 export interface BuiltDashboard {
@@ -99,7 +99,7 @@ Edit the TypeScript, rebuild, commit the output: Grafana is provisioned with \`a
 \`generateDashboards()\` returns the same files without writing (drift check, tests).
 
 Tests: \`test/dashboards/dashboards.test.ts\` (ajv against the SDK's JSON Schemas, counts, layout, ids,
-colours, thresholds, links, LogQL fields) and \`test/dashboards/prometheus.test.ts\` (every
+colours, thresholds, links, LogQL fields) and \`test/dashboards/filters.test.ts\` (filters, windows, money) and \`test/dashboards/prometheus.test.ts\` (every
 Prometheus query, expanded as Grafana would, parsed and run against a real Prometheus that scrapes
 the exporter and evaluates \`prometheus/rules/\`).
 
@@ -111,12 +111,23 @@ the exporter and evaluates \`prometheus/rules/\`).
 - **Variables.** \`datasource\` (Prometheus) and \`loki\` (Loki) datasource variables, defaulting to the
   provisioned uids \`prometheus\` and \`loki\`; \`provider\`, \`model\`, \`team\`, \`feature\`: multi-value
   with All (= \`.*\`), from \`label_values(ai_requests_total, …)\`, model/team/feature chained on provider.
-- **Recording rules first.** Panels read the recording rules of \`prometheus/rules/\` (docs/rules.md)
-  wherever one exists: the same numbers the alerts use, and cheap over 7- and 30-day ranges. Rules keep
-  provider and model (the 1-day token rules also feature), so **team and feature filter only the panels
-  computed from raw counters** (totals over the picked range, hourly bars, the Loki panels). Each panel
-  description names the recorded window it shows (5m, 1h, 1d, 30d); panels without a window follow the
-  time picker.
+- **Every filter applies, or the panel says why not.** Panels on requests, tokens, cost and revenue
+  read the raw counters, which carry provider, model, team and feature, so every variable filters
+  them (recording rules aggregate team away). Panels on series that cannot carry a label (latency
+  histograms are kept per provider and model only, on purpose; health, SLO, breaker and budget series
+  per provider or budget scope) end their description with “Ignores the … filter(s): why”.
+  \`test/dashboards/filters.test.ts\` checks that every query references each variable or its panel
+  names the ignored filter; \`prometheus.test.ts\` runs every query with one variable set against a
+  second Prometheus that holds only that value's series and compares the results.
+- **Windows.** A panel titled “today” covers the UTC day so far (panel time \`now/d\`, whatever range is
+  picked); one over the picked range says “over the selected range”; “this month” panels read the
+  month-to-date budget rules (UTC calendar month); fixed windows are named (“(24h)”, “last 7 days”).
+- **Money** is shown in the catalog's display currency (\`currency.display\`, ${catalog.currency.display} here; Grafana unit
+  \`currency${catalog.currency.display}\`), converted with the exporter's \`ai_currency_exchange_rate\` series when it is not USD; the
+  usage log's \`cost_usd\` stays in dollars. Budget lines divide the monthly budget by \`days_in_month()\`,
+  as the budget rules do.
+- **Schema version.** The JSON declares \`schemaVersion\` ${SCHEMA_VERSION}, the newest the Grafana that
+  docker-compose.yml pins understands (the SDK would write a newer one).
 - **Refresh.** Each panel has a natural refresh rate; Grafana refreshes a whole dashboard, so each
   dashboard refreshes at the fastest rate its panels want (listed below). Panels whose natural window
   differs from the dashboard's default time use a relative time (“Request Volume (24h)”, “Tokens/Sec
@@ -130,7 +141,7 @@ the exporter and evaluates \`prometheus/rules/\`).
 - **Thresholds** come from the catalog: availability green from ${pct(g.availability)}, red below ${pct(g.availability - (1 - g.availability))}
   (target minus one more error budget); error ratio yellow from ${pct(g.error_rate)} (SLO error rate), red from
   ${pct(th.modelErrorRatio)} (model_error_ratio); latency yellow from ${th.warningRatio * g.latency_p95_seconds}s (budget warning ratio × p95 target), red
-  from ${g.latency_p95_seconds}s; daily spend yellow from ${th.dailyBudget === undefined ? 'n/a' : `$${(th.warningRatio * th.dailyBudget).toFixed(2)}`}, red from ${th.dailyBudget === undefined ? 'n/a' : `$${th.dailyBudget.toFixed(2)}`} (monthly budget / 30); budgets
+  from ${g.latency_p95_seconds}s; daily spend yellow from ${th.dailyBudget === undefined ? 'n/a' : `$${(th.warningRatio * th.dailyBudget).toFixed(2)}`}, red from ${th.dailyBudget === undefined ? 'n/a' : `$${th.dailyBudget.toFixed(2)}`} (monthly budget / 30: thresholds are fixed numbers, so the Cost Today colours use a 30-day month); budgets
   yellow from the warning ratio (${pct(th.warningRatio)}), red when spent; margin red below 0, green from the warning ratio
   of the margin the markup implies. Providers whose own objective changes a threshold
   (${th

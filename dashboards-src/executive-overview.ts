@@ -9,22 +9,27 @@ import {
 } from '@grafana/grafana-foundation-sdk/common';
 import { FieldColorBuilder, FieldColorModeId, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
-import { baseDashboard, PROM, UID } from './defaults.js';
+import { baseDashboard, IGNORES_HEALTH, IGNORES_LATENCY, IGNORES_SLO, ignores, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
 import { alertList, drillDown, hourlyRequestBars, legend, prom, providerColors, providerThresholds, stat } from './panels.js';
-import { BUCKET, RATE, RF, latencyMean, requests, rule } from './queries.js';
+import { BUCKET, CURRENCY, MONEY, RANGE, RATE, RF, cost, latencyMean, requestRate, requests, rule } from './queries.js';
 import * as th from './thresholds.js';
 
 const toComparison = drillDown('Compare this provider', UID.providers, ['var-provider=${__field.labels.provider}']);
 const toIncident = drillDown('Incident view for this provider', UID.incident, ['var-provider=${__field.labels.provider}']);
 
-/** Spend so far today (UTC day, from the recorded day-to-date cost), against the budget's daily share. */
+/**
+ * Spend so far today (the UTC day: the dashboards' time zone), from the raw cost counter over the
+ * panel's own range now/d, so every filter applies; against the budget's daily share.
+ */
 export function dailyCostStat() {
-  return stat('Daily Cost', 'What has been spent today? Recorded day-to-date spend (UTC day) over the selected providers; yellow/red at the warning ratio / full daily share of the monthly budget.', {
-    unit: 'currencyUSD',
+  return stat('Cost Today', `What has been spent today (UTC day so far, whatever range is picked)? Spend of the selected providers, models, teams and features, in ${CURRENCY}; yellow/red at the warning ratio / full daily share (a 30-day month) of the monthly budget.`, {
+    unit: MONEY,
     thresholds: th.dailySpend(),
     decimals: 2,
-  }).withTarget(prom(`sum(${rule('provider:ai_cost_dollars:day_to_date', RF.provider)})`, { instant: true, legend: 'cost today' }));
+  })
+    .timeFrom('now/d')
+    .withTarget(prom(cost(RANGE), { instant: true, legend: 'cost today' }));
 }
 
 export function build(): Dashboard {
@@ -37,7 +42,7 @@ export function build(): Dashboard {
     from: 'now-24h',
   });
 
-  const health = stat('Overall Health Score', 'How healthy is the estate right now? Mean of the per-provider health scores (0-100: error ratio and p95 latency against each provider\'s SLO, scaled by its circuit breaker; recorded over 5m) across the selected providers.', {
+  const health = stat('Overall Health Score', 'How healthy is the estate right now? Mean of the per-provider health scores (0-100: error ratio and p95 latency against each provider\'s SLO, scaled by its circuit breaker; recorded over 5m) across the selected providers.' + IGNORES_HEALTH, {
     unit: 'none',
     thresholds: th.health(),
     sparkline: true,
@@ -47,14 +52,14 @@ export function build(): Dashboard {
     .max(100)
     .withTarget(prom(`avg(${rule('provider:ai_health:score', RF.provider)})`, { legend: 'health' }));
 
-  const rpm = stat('Active Requests/min', 'How much LLM traffic is flowing right now? Requests per minute over the selected providers and models (recorded 5m rate).', {
+  const rpm = stat('Active Requests/min', 'How much LLM traffic is flowing right now? Requests per minute over the last 5 minutes, for the selected providers, models, teams and features.', {
     unit: 'reqpm',
     sparkline: true,
   })
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('blue'))
-    .withTarget(prom(`sum(${rule('provider_model:ai_requests:rate5m', RF.providerModel)}) * 60`, { legend: 'requests/min' }));
+    .withTarget(prom(`${requestRate('5m')} * 60`, { legend: 'requests/min' }));
 
-  const latency = stat('Avg Response Time', 'How long does a call take on average? Request-weighted mean latency (histogram sum over count); red at the global p95 SLO target.', {
+  const latency = stat('Avg Response Time', 'How long does a call take on average? Request-weighted mean latency (histogram sum over count) of the selected providers and models; red at the global p95 SLO target.' + IGNORES_LATENCY, {
     unit: 's',
     thresholds: th.latency(),
     sparkline: true,
@@ -62,7 +67,7 @@ export function build(): Dashboard {
 
   const dailyCost = dailyCostStat();
 
-  const grid = stat('Provider Health Grid', "Which providers are unhealthy? One tile per catalog provider with its health score (recorded over 5m; 100 = within all of the provider's own SLO targets). Click a tile to open the provider comparison filtered to it.", {
+  const grid = stat('Provider Health Grid', "Which providers are unhealthy? One tile per catalog provider with its health score (recorded over 5m; 100 = within all of the provider's own SLO targets). Click a tile to open the provider comparison filtered to it." + IGNORES_HEALTH, {
     unit: 'none',
     thresholds: th.health(),
     background: true,
@@ -84,7 +89,7 @@ export function build(): Dashboard {
   const errors = providerThresholds(
     new BarGauge()
       .title('Error Rate Distribution')
-      .description('Which providers fail most? Share of requests failed by the provider (server errors, timeouts, rate limits: the SLO\'s errors) over the last 24 hours, worst first; yellow at the SLO error rate, red at the "model with issues" threshold. Click a bar for the incident view.')
+      .description('Which providers fail most? Share of requests failed by the provider (server errors, timeouts, rate limits: the SLO\'s errors) over the last 24 hours, worst first; yellow at the SLO error rate, red at the "model with issues" threshold. Click a bar for the incident view.' + IGNORES_SLO)
       .datasource(PROM)
       .unit('percentunit')
       .decimals(2)
@@ -101,7 +106,8 @@ export function build(): Dashboard {
 
   const alerts = alertList(
     'Alert List',
-    'What is wrong right now? Firing and pending alerts of the tokenscope rules, pages first, then tickets. Alerts without a provider label (budgets, exporter) are always listed.',
+    'What is wrong right now? Firing and pending alerts of the tokenscope rules, pages first, then tickets. Alerts without a provider label (budgets, exporter) are always listed.' +
+      ignores(['model', 'team', 'feature'], 'alerts are listed whole, whatever model, team or feature they concern'),
     '',
   );
 

@@ -20,17 +20,17 @@ import { PanelBuilder as StatusHistory } from '@grafana/grafana-foundation-sdk/s
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
-import { baseDashboard, catalog, F, LOKI, PROM, UID } from './defaults.js';
+import { baseDashboard, catalog, F, IGNORES_SLO, ignores, LOKI, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
 import { alertList, BREAKER_MAPPINGS, drillDown, fieldOverrides, keepFields, legend, loki, organize, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
-import { RF, rule } from './queries.js';
+import { RF, errorRatio, rule } from './queries.js';
 import * as th from './thresholds.js';
 
 /** Failed request lines from the per-request log (exporter/src/log/request-log.ts). */
 export const RECENT_ERRORS_QUERY =
   '{app="tokenscope", status="error", provider=~"$provider"} ' +
-  '| json msg="msg", model="model", error_type="error_type", status_code="status_code", error_message="error_message", request_id="request_id" ' +
-  `| msg="${REQUEST_LOG_MESSAGE}" | model=~"$model"`;
+  '| json msg="msg", model="model", team="team", feature="feature", error_type="error_type", status_code="status_code", error_message="error_message", request_id="request_id" ' +
+  `| msg="${REQUEST_LOG_MESSAGE}" | model=~"$model" | team=~"$team" | feature=~"$feature"`;
 
 /** Everything the exporter ships to Loki, newest first. */
 export const APP_LOGS_QUERY = '{app="tokenscope", provider=~"$provider"}';
@@ -47,7 +47,8 @@ export function build(): Dashboard {
 
   const alerts = alertList(
     'Alert List',
-    'What is firing right now? Firing alerts of the tokenscope rules, pages first, then tickets. Alerts without a provider label (budgets, exporter) are always listed.',
+    'What is firing right now? Firing alerts of the tokenscope rules, pages first, then tickets. Alerts without a provider label (budgets, exporter) are always listed.' +
+      ignores(['model', 'team', 'feature'], 'alerts are listed whole, whatever model, team or feature they concern'),
     'alertstate="firing"',
   );
 
@@ -58,7 +59,7 @@ export function build(): Dashboard {
   const avg30d = (name: string) => `sum(avg_over_time(${rule(name, RF.provider)}[${period}]))`;
   const slo = new Gauge()
     .title('SLO Compliance Gauge')
-    .description(`Are we within the availability objective? Share of requests not failed by the provider (server errors, timeouts, rate limits) over the SLO period (${period}), across the selected providers, against the global target ${(g.availability * 100).toFixed(2)}%: red below target, yellow while more than half the error budget is spent, green otherwise. Per-provider compliance is in the provider comparison.`)
+    .description(`Are we within the availability objective? Share of requests not failed by the provider (server errors, timeouts, rate limits) over the SLO period (${period}), across the selected providers, against the global target ${(g.availability * 100).toFixed(2)}%: red below target, yellow while more than half the error budget is spent, green otherwise. Per-provider compliance is in the provider comparison.${IGNORES_SLO}`)
     .datasource(PROM)
     .unit('percentunit')
     .decimals(3)
@@ -72,7 +73,7 @@ export function build(): Dashboard {
   const errorRate = providerColors(
     new TimeSeries()
       .title('Error Rate (real-time)')
-      .description('Which providers are failing, and is it getting worse? Recorded error ratio (any error type) per provider over 5-minute windows; the bands mark the SLO error rate (yellow) and the "model with issues" threshold (red).')
+      .description('Which providers are failing, and is it getting worse? Error ratio (any error type) per provider over 5-minute windows, for the selected models, teams and features; the bands mark the SLO error rate (yellow) and the "model with issues" threshold (red).')
       .datasource(PROM)
       .unit('percentunit')
       .min(0)
@@ -80,12 +81,12 @@ export function build(): Dashboard {
       .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.LineAndArea))
       .legend(legend({ table: true, right: true, calcs: ['lastNotNull', 'max'] }))
       .tooltip(tooltip())
-      .withTarget(prom(rule('provider:ai_request_errors_per_requests:ratio_rate5m', RF.provider), { legend: '{{provider}}' })),
+      .withTarget(prom(errorRatio('5m', 'provider'), { legend: '{{provider}}' })),
   );
 
   const recentErrors = new Table()
     .title('Recent Errors Table')
-    .description('What exactly failed? The last 100 failed requests from the per-request log in Loki (provider, model, error type, HTTP status, message, request id), newest first.')
+    .description('What exactly failed? The last 100 failed requests from the per-request log in Loki (provider, model, error type, HTTP status, message, request id) of the selected providers, models, teams and features, newest first.')
     .datasource(LOKI)
     .withTarget(loki(RECENT_ERRORS_QUERY, { maxLines: 100 }))
     .transformations([
@@ -98,7 +99,8 @@ export function build(): Dashboard {
     ])
     .sortBy([new TableSortByFieldStateBuilder().displayName('Time').desc(true)]);
 
-  const breakers = stat('Circuit Breaker Status', "Which providers are cut off? Circuit-breaker state per catalog provider as reported by the callers' resilience layer (CLOSED / HALF-OPEN / OPEN). Click a tile for the provider comparison.", {
+  const breakers = stat('Circuit Breaker Status', "Which providers are cut off? Circuit-breaker state per catalog provider as reported by the callers' resilience layer (CLOSED / HALF-OPEN / OPEN). Click a tile for the provider comparison." +
+      ignores(['model', 'team', 'feature'], 'a circuit breaker guards a whole provider'), {
     unit: 'none',
     background: true,
   })
@@ -112,7 +114,7 @@ export function build(): Dashboard {
   const availability = providerThresholds(
     new StatusHistory()
       .title('Availability Heatmap')
-      .description("When did each provider lose availability in the last 24 hours? Share of requests not failed by the provider per hour (from the recorded 1h error ratio) as a provider × hour grid, coloured against each provider's own availability objective.")
+      .description("When did each provider lose availability in the last 24 hours? Share of requests not failed by the provider per hour (from the recorded 1h error ratio) as a provider × hour grid, coloured against each provider's own availability objective." + IGNORES_SLO)
       .datasource(PROM)
       .timeFrom('24h')
       .interval('1h')
@@ -128,11 +130,11 @@ export function build(): Dashboard {
     th.availability,
   );
 
-  const failed = `sum(${rule('provider:ai_request_errors:rate5m', RF.provider)}) / sum(${rule('provider:ai_requests:rate5m', RF.provider)})`;
+  const failed = errorRatio('5m');
   const successRate = fieldOverrides(
     new TimeSeries()
       .title('Request Success Rate')
-      .description('What share of requests succeed right now? Successful vs failed share (any error type) of the selected providers\' requests, from the recorded 5m rates, stacked to 100%.')
+      .description('What share of requests succeed right now? Successful vs failed share (any error type) of the requests of the selected providers, models, teams and features over 5-minute windows, stacked to 100%.')
       .datasource(PROM)
       .unit('percentunit')
       .min(0)
@@ -153,7 +155,7 @@ export function build(): Dashboard {
 
   const logs = new Logs()
     .title('Application Logs')
-    .description('What is the exporter logging right now? Raw tail of the last 50 lines shipped to Loki with app="tokenscope".')
+    .description('What is the exporter logging right now? Raw tail of the last 50 lines shipped to Loki with app="tokenscope".' + ignores(['model', 'team', 'feature'], 'the exporter\'s own log lines are not per model, team or feature'))
     .datasource(LOKI)
     .showTime(true)
     .showLabels(false)

@@ -17,18 +17,22 @@ import { PanelBuilder as StatusHistory } from '@grafana/grafana-foundation-sdk/s
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
-import { baseDashboard, PROM, UID } from './defaults.js';
+import { baseDashboard, F, IGNORES_LATENCY, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
 import { byName, colourCell, drillDown, fieldOverrides, hourlyRequestBars, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
 import {
   BUCKET,
   RANGE,
   RF,
+  MONEY,
   cost,
+  errorRatio,
   inputTokens,
+  latencyQuantile,
   latencyMean,
   modelKey,
   outputTokens,
+  requestRate,
   requests,
   rule,
   successRatio,
@@ -62,15 +66,16 @@ export function build(): Dashboard {
     'prefix',
   );
 
-  // Same series and threshold as the TokenScopeModelErrorRatioHigh alert (5m window).
-  const errorRatio5m = `${rule('provider_model:ai_request_errors_per_requests:ratio_rate5m', RF.providerModel)} > ${th.modelErrorRatio}`;
+  // Same window and threshold as the TokenScopeModelErrorRatioHigh alert (5m), from the raw request
+  // counter so the team and feature filters apply (with both on All it is the alert's ratio).
+  const errorRatio5m = `${errorRatio('5m', byModel)} > ${th.modelErrorRatio}`;
   const issues = fieldOverrides(
     new Table()
       .title('Models with Issues')
-      .description(`Which models fail too often right now? Models whose error ratio (any error type, recorded over 5m) exceeds the catalog's model_error_ratio (${th.modelErrorRatio * 100}%), worst first. Empty is good.`)
+      .description(`Which models fail too often right now? Models whose error ratio (any error type, over the last 5 minutes, for the selected teams and features) exceeds the catalog's model_error_ratio (${th.modelErrorRatio * 100}%), worst first. Empty is good.`)
       .datasource(PROM)
       .withTarget(prom(`sort_desc(${errorRatio5m})`, { instant: true, table: true }))
-      .withTarget(prom(`60 * ${rule('provider_model:ai_requests:rate5m', RF.providerModel)} and on (provider, model) (${errorRatio5m})`, { instant: true, table: true }))
+      .withTarget(prom(`60 * ${requestRate('5m', byModel)} and on (provider, model) (${errorRatio5m})`, { instant: true, table: true }))
       .transformations([merge, organize({ provider: 'Provider', model: 'Model', 'Value #A': 'Error rate', 'Value #B': 'Requests/min' })])
       .sortBy([new TableSortByFieldStateBuilder().displayName('Error rate').desc(true)])
       .noValue('No model above the error threshold'),
@@ -80,11 +85,13 @@ export function build(): Dashboard {
     },
   );
 
+  // Latency has no team or feature label: the health score and the busiest-model ranking beside it
+  // are per provider/model (provider and model filters only), so ranking and values agree.
   const requests5m = rule('provider_model:ai_requests:rate5m', RF.providerModel);
   const score = `100 * (1 - ${rule('provider_model:ai_request_errors_per_requests:ratio_rate5m', RF.providerModel)}) * (${withinLatencySlo()})`;
   const healthGauge = new Gauge()
     .title('Model Health Gauge')
-    .description("How healthy are the three busiest models right now? Score 0-100 = share of requests that succeeded × share that finished within the provider's p95 latency target (recorded over 5m); the three models with the most requests per second.")
+    .description("How healthy are the three busiest models right now? Score 0-100 = share of requests that succeeded × share that finished within the provider's p95 latency target (recorded over 5m); the three models with the most requests per second." + IGNORES_LATENCY)
     .datasource(PROM)
     .unit('none')
     .decimals(1)
@@ -106,7 +113,7 @@ export function build(): Dashboard {
       .title('Cost per Model')
       .description('Which models cost the most? Spend per model over the selected range, most expensive first, coloured by provider.')
       .datasource(PROM)
-      .unit('currencyUSD')
+      .unit(MONEY)
       .decimals(2)
       .displayMode(BarGaugeDisplayMode.Gradient)
       .orientation(VizOrientation.Horizontal)
@@ -117,7 +124,7 @@ export function build(): Dashboard {
 
   const latencyDist = new BarChart()
     .title('Latency Distribution')
-    .description('How is latency spread for the ten busiest models? Recorded p50, p95 and p99 over the last 5 minutes; the dashed line marks the global p95 SLO target.')
+    .description('How is latency spread for the ten busiest models? Recorded p50, p95 and p99 over the last 5 minutes; the dashed line marks the global p95 SLO target.' + IGNORES_LATENCY)
     .datasource(PROM)
     .unit('s')
     .orientation(VizOrientation.Horizontal)
@@ -159,12 +166,12 @@ export function build(): Dashboard {
         prom(modelKey(cost(RANGE, byModel)), { instant: true, table: true }),
       ])
       .transformations([merge, organize({ series: 'Model', 'Value #A': 'Requests', 'Value #B': 'Success rate', 'Value #C': 'Cost' }, ['Time', '__name__', 'provider', 'model'])]),
-    { Requests: [unit('short')], 'Success rate': [unit('percentunit')], Cost: [unit('currencyUSD')] },
+    { Requests: [unit('short')], 'Success rate': [unit('percentunit')], Cost: [unit(MONEY)] },
   );
 
   const heatmap = new StatusHistory()
     .title('Performance Heatmap')
-    .description('When and where was latency bad? Hourly p95 latency per model (from the recorded 1h bucket rates; the ten busiest models over the range) as a model × hour grid, coloured against the latency SLO.')
+    .description('When and where was latency bad? Hourly p95 latency per model (from the recorded 1h bucket rates; the ten busiest models over the selected range) as a model × hour grid, coloured against the latency SLO.' + IGNORES_LATENCY)
     .datasource(PROM)
     .interval('1h')
     .unit('s')
@@ -175,7 +182,7 @@ export function build(): Dashboard {
     .legend(legend({ hidden: true }))
     .tooltip(tooltip())
     .withTarget(
-      prom(topModels(`histogram_quantile(0.95, ${rule('provider_model_le:ai_request_duration_seconds_bucket:rate1h', RF.providerModel)})`, 10, RANGE), {
+      prom(topModels(`histogram_quantile(0.95, ${rule('provider_model_le:ai_request_duration_seconds_bucket:rate1h', RF.providerModel)})`, 10, RANGE, F.model), {
         legend: '{{provider}}/{{model}}',
       }),
     );
@@ -184,7 +191,7 @@ export function build(): Dashboard {
   const table = fieldOverrides(
     new Table()
       .title('Per-model Usage')
-      .description('What did each model do over the selected range? Calls, input/output tokens, cost and mean latency per model; click a column header to sort, a provider to compare it.')
+      .description('What did each model do over the selected range? Calls, input/output tokens, cost and mean latency per model; click a column header to sort, a provider to compare it. Avg Latency is per provider/model only.' + IGNORES_LATENCY)
       .datasource(PROM)
       .targets([
         prom(requests(RANGE, byModel), { instant: true, table: true }),
@@ -211,7 +218,7 @@ export function build(): Dashboard {
       Calls: [unit('short')],
       'Input Tokens': [unit('short')],
       'Output Tokens': [unit('short')],
-      Cost: [unit('currencyUSD'), { id: 'decimals', value: 2 }],
+      Cost: [unit(MONEY), { id: 'decimals', value: 2 }],
       'Avg Latency': [unit('s')],
     },
   );
@@ -219,14 +226,14 @@ export function build(): Dashboard {
   const latencyTrend = providerColors(
     new TimeSeries()
       .title('Latency Trend')
-      .description('Is latency getting worse? Recorded p95 latency per provider (5m windows) over time; the dashed line is the global p95 SLO target.')
+      .description('Is latency getting worse? p95 latency per provider of the selected models (from the recorded 5m bucket rates) over time; the dashed line is the global p95 SLO target.' + IGNORES_LATENCY)
       .datasource(PROM)
       .unit('s')
       .thresholds(th.latency())
       .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
       .legend(legend({ table: true, right: true, calcs: ['mean', 'max'] }))
       .tooltip(tooltip())
-      .withTarget(prom(rule('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate5m', `${RF.provider}, quantile="0.95"`), { legend: '{{provider}}' })),
+      .withTarget(prom(latencyQuantile('0.95', '5m', 'provider'), { legend: '{{provider}}' })),
   );
 
   return compose(

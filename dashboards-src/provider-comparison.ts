@@ -14,10 +14,10 @@ import { PanelBuilder as Gauge } from '@grafana/grafana-foundation-sdk/gauge';
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
-import { baseDashboard, F, PROM, UID } from './defaults.js';
+import { baseDashboard, F, IGNORES_HEALTH, IGNORES_LATENCY, IGNORES_SLO, ignores, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
 import { BREAKER_MAPPINGS, byName, colourCell, donut, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
-import { RANGE, RF, cost, costPerMillionTokens, requests, rule, successRatio } from './queries.js';
+import { BUCKET, MONEY, RANGE, RF, cost, costPerMillionTokens, errorRatio, latencyQuantile, requestRate, requests, rule, successRatio, tokenRate } from './queries.js';
 import * as th from './thresholds.js';
 
 const toModels = (param: string) => drillDown('Models of this provider', UID.models, [`var-provider=${param}`]);
@@ -34,7 +34,7 @@ export function build(): Dashboard {
 
   const gauges = new Gauge()
     .title('Health Gauge Grid')
-    .description("How healthy is each provider right now? Recorded health score 0-100 per catalog provider: error ratio and p95 latency against the provider's own SLO targets over 5m, scaled by its circuit breaker (100 = within every target).")
+    .description("How healthy is each provider right now? Recorded health score 0-100 per catalog provider: error ratio and p95 latency against the provider's own SLO targets over 5m, scaled by its circuit breaker (100 = within every target)." + IGNORES_HEALTH)
     .datasource(PROM)
     .unit('none')
     .decimals(1)
@@ -53,19 +53,20 @@ export function build(): Dashboard {
   const columns: Array<[string, string, DynamicConfigValue[]]> = [
     ['Health', q('provider:ai_health:score'), [unit('none'), { id: 'decimals', value: 1 }, { id: 'thresholds', value: th.health().build() }, colourCell()]],
     ['Requests', requests(RANGE, 'provider'), [unit('short')]],
-    ['Req/s (5m)', q('provider:ai_requests:rate5m'), [unit('reqps'), { id: 'decimals', value: 2 }]],
-    ['Errors (5m)', q('provider:ai_request_errors_per_requests:ratio_rate5m'), [unit('percentunit'), { id: 'decimals', value: 2 }, { id: 'thresholds', value: th.errorRatio().build() }, colourCell()]],
+    ['Req/s (5m)', requestRate('5m', 'provider'), [unit('reqps'), { id: 'decimals', value: 2 }]],
+    ['Errors (5m)', errorRatio('5m', 'provider'), [unit('percentunit'), { id: 'decimals', value: 2 }, { id: 'thresholds', value: th.errorRatio().build() }, colourCell()]],
     ['Availability (30d)', q('provider:ai_availability:ratio_rate30d'), [unit('percentunit'), { id: 'decimals', value: 3 }, { id: 'thresholds', value: th.availability().build() }, colourCell()]],
     ['SLO target', q('provider:ai_availability_objective:ratio'), [unit('percentunit'), { id: 'decimals', value: 2 }]],
     ['Error budget left', q('provider:ai_error_budget:remaining_ratio'), [unit('percentunit'), { id: 'decimals', value: 0 }, { id: 'thresholds', value: th.steps(th.RED, [[0, th.YELLOW], [0.5, th.GREEN]]).build() }, colourCell()]],
-    ['p50 (1h)', q('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate1h', 'quantile="0.5"'), [unit('s')]],
-    ['p95 (1h)', q('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate1h', 'quantile="0.95"'), [unit('s'), p95Thresholds, colourCell()]],
-    ['p99 (1h)', q('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate1h', 'quantile="0.99"'), [unit('s')]],
-    ['Cost', cost(RANGE, 'provider'), [unit('currencyUSD'), { id: 'decimals', value: 2 }]],
-    ['Cost today', q('provider:ai_cost_dollars:day_to_date'), [unit('currencyUSD'), { id: 'decimals', value: 2 }]],
-    ['Cost / request', `${cost(RANGE, 'provider')} / ${requests(RANGE, 'provider')}`, [unit('currencyUSD'), { id: 'decimals', value: 5 }]],
-    ['Tokens/s (5m)', q('provider:ai_tokens:rate5m'), [unit('short'), { id: 'decimals', value: 1 }]],
-    ['$ / 1M tokens', costPerMillionTokens(RANGE, 'provider'), [unit('currencyUSD'), { id: 'decimals', value: 3 }]],
+    ['p50 (1h)', latencyQuantile('0.5', '1h', 'provider'), [unit('s')]],
+    ['p95 (1h)', latencyQuantile('0.95', '1h', 'provider'), [unit('s'), p95Thresholds, colourCell()]],
+    ['p99 (1h)', latencyQuantile('0.99', '1h', 'provider'), [unit('s')]],
+    // Spend over the selected range only: a "today" column cannot share the table's time range
+    // (the Cost Today panels on the overview and finance dashboards cover the UTC day).
+    ['Cost', cost(RANGE, 'provider'), [unit(MONEY), { id: 'decimals', value: 2 }]],
+    ['Cost / request', `${cost(RANGE, 'provider')} / ${requests(RANGE, 'provider')}`, [unit(MONEY), { id: 'decimals', value: 5 }]],
+    ['Tokens/s (5m)', tokenRate('5m', 'provider'), [unit('short'), { id: 'decimals', value: 1 }]],
+    ['$ / 1M tokens', costPerMillionTokens(RANGE, 'provider'), [unit(MONEY), { id: 'decimals', value: 3 }]],
     ['Breaker', `max by (provider) (ai_circuit_breaker_state{${F.provider}})`, [{ id: 'mappings', value: BREAKER_MAPPINGS }, colourCell()]],
   ];
   // Recorded series keep their name and extra labels (quantile); one value column per provider.
@@ -73,7 +74,9 @@ export function build(): Dashboard {
   const matrix = fieldOverrides(
     new Table()
       .title('Comparison Matrix')
-      .description('How do providers compare on every metric at once? One row per provider: health, volume, error ratio, 30-day availability against its SLO and error budget left, latency quantiles, spend, unit prices and breaker state. Columns with a window in their name are recording rules; the rest cover the selected range. Click a provider for its models.')
+      .description('How do providers compare on every metric at once? One row per provider: health, volume, error ratio, 30-day availability against its SLO and error budget left, latency quantiles, spend, unit prices and breaker state. Columns with a window in their name (5m, 1h, 30d) cover that window; the rest cover the selected range. Requests, rates, errors, spend and tokens honour every filter; latency quantiles honour provider and model.' +
+        ignores(['model', 'team', 'feature'], 'on Health, Availability, SLO target, Error budget left and Breaker, which are recorded per provider; the latency columns ignore team and feature (latency is kept per provider and model only)') +
+        ' Click a provider for its models.')
       .datasource(PROM)
       .targets(columns.map(([, expr]) => prom(perProvider(expr), { instant: true, table: true })))
       .transformations([
@@ -108,7 +111,7 @@ export function build(): Dashboard {
         prom(requests(RANGE, 'provider'), { instant: true, table: true }),
       ])
       .transformations([merge, organize({ provider: 'Provider', 'Value #A': 'Cost per request', 'Value #B': 'Success rate', 'Value #C': 'Requests' })]),
-    { 'Cost per request': [unit('currencyUSD')], 'Success rate': [unit('percentunit')], Requests: [unit('short')] },
+    { 'Cost per request': [unit(MONEY)], 'Success rate': [unit('percentunit')], Requests: [unit('short')] },
   );
 
   const requestPie = donut('Request Distribution', 'Where does the traffic go? Share of requests per provider over the selected range.', requests(RANGE, 'provider'), {
@@ -117,7 +120,7 @@ export function build(): Dashboard {
     providerColours: true,
   });
   const costPie = donut('Cost Distribution', 'Where does the money go? Share of spend per provider over the selected range.', cost(RANGE, 'provider'), {
-    unit: 'currencyUSD',
+    unit: MONEY,
     legend: '{{provider}}',
     providerColours: true,
   });
@@ -126,7 +129,7 @@ export function build(): Dashboard {
   // p99 from the histogram) show the same spread: the gap between bars is the distribution's tail.
   const latencyDist = new BarChart()
     .title('Latency Distribution')
-    .description("How spread out is each provider's latency? Recorded p50, p95 and p99 per provider over the last hour (a quantile view in place of a violin plot); the dashed line is the global p95 SLO target.")
+    .description("How spread out is each provider's latency? p50, p95 and p99 per provider of the selected models over the last hour (from the recorded 1h bucket rates; a quantile view in place of a violin plot); the dashed line is the global p95 SLO target." + IGNORES_LATENCY)
     .datasource(PROM)
     .unit('s')
     .xField('Provider')
@@ -137,7 +140,7 @@ export function build(): Dashboard {
     .tooltip(tooltip())
     .targets(
       ['0.5', '0.95', '0.99'].map((quantile) =>
-        prom(perProvider(q('provider_quantile:ai_request_duration_seconds:histogram_quantile_rate1h', `quantile="${quantile}"`)), { instant: true, table: true }),
+        prom(latencyQuantile(quantile, '1h', 'provider'), { instant: true, table: true }),
       ),
     )
     .transformations([merge, organize({ provider: 'Provider', 'Value #A': 'p50', 'Value #B': 'p95', 'Value #C': 'p99' })]);
@@ -145,20 +148,20 @@ export function build(): Dashboard {
   const costTrend = providerColors(
     new TimeSeries()
       .title('Cost Trend')
-      .description('How is spend per provider moving over the week? Recorded cost of the preceding hour per provider, one point per hour.')
+      .description('How is spend per provider moving over the last 7 days? Cost of each hour per provider, for the selected models, teams and features.')
       .datasource(PROM)
       .timeFrom('7d')
       .interval('1h')
-      .unit('currencyUSD')
+      .unit(MONEY)
       .legend(legend({ table: true, right: true, calcs: ['sum'] }))
       .tooltip(tooltip())
-      .withTarget(prom(q('provider:ai_cost_dollars:increase1h'), { legend: '{{provider}}' })),
+      .withTarget(prom(cost(BUCKET, 'provider'), { legend: '{{provider}}' })),
   );
 
   const uptimeTrend = providerColors(
     new TimeSeries()
       .title('Uptime Trend')
-      .description("Did any provider drop below its availability objective this week? Share of requests not failed by the provider (the SLI) per hour, from the recorded 1h error ratio; the dashed line is the global availability SLO.")
+      .description("Did any provider drop below its availability objective in the last 7 days? Share of requests not failed by the provider (the SLI) per hour, from the recorded 1h error ratio; the dashed line is the global availability SLO." + IGNORES_SLO)
       .datasource(PROM)
       .timeFrom('7d')
       .interval('1h')

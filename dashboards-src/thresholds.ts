@@ -62,9 +62,13 @@ export function latency(t: SloTargets = g): ThresholdsConfigBuilder {
   ]);
 }
 
-/** Monthly budgets spread evenly over a 30-day month. */
+/**
+ * Monthly budgets spread evenly over a 30-day month, in the display currency. Thresholds are fixed
+ * numbers in the JSON, so they cannot follow the month's length; the budget lines and rules use
+ * days_in_month().
+ */
 const monthly = catalog.budgets.total_monthly_dollars;
-export const dailyBudget = monthly === undefined ? undefined : monthly / 30;
+export const dailyBudget = monthly === undefined ? undefined : (monthly * catalog.currency.usd_rate) / 30;
 
 /** Spend today ($): yellow at the warning ratio of the daily share of the monthly budget, red at it. */
 export function dailySpend(): ThresholdsConfigBuilder {

@@ -19,13 +19,13 @@ import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
 import { baseDashboard, F, LOKI, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
 import { byName, donut, fieldOverrides, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
-import { BUCKET, RANGE, RF, cost, costPerMillionTokens, inc, modelKey, requests, rule, tokens, tokens1h } from './queries.js';
+import { BUCKET, CURRENCY, MONEY, RANGE, cost, costPerMillionTokens, inc, inputTokens, modelKey, outputTokens, requests, tokenRate, tokens } from './queries.js';
 import * as th from './thresholds.js';
 
 /** Distinct pseudonymous sessions in the per-request log over the range (sessions are never metric labels). */
 export const ACTIVE_SESSIONS_QUERY =
   'count(sum by (session) (count_over_time({app="tokenscope", provider=~"$provider"} ' +
-  `| json msg="msg", session="session", model="model" | msg="${REQUEST_LOG_MESSAGE}" | session!="" | model=~"$model" [$__range])))`;
+  `| json msg="msg", session="session", model="model", team="team", feature="feature" | msg="${REQUEST_LOG_MESSAGE}" | session!="" | model=~"$model" | team=~"$team" | feature=~"$feature" [$__range])))`;
 
 export function build(): Dashboard {
   const d = baseDashboard({
@@ -37,23 +37,24 @@ export function build(): Dashboard {
     from: 'now-7d',
   });
 
-  // Recorded 1-day token counts keep the feature label; summed to provider/model where needed.
-  const in1d = rule('provider_model_feature:ai_tokens_input:increase1d', RF.providerModelFeature);
-  const out1d = rule('provider_model_feature:ai_tokens_output:increase1d', RF.providerModelFeature);
-  const perModel = (series: string) => `sum by (provider, model) (${series})`;
+  // Token, cost and request panels read the raw counters: they carry provider, model, team and
+  // feature, so every filter applies (the recorded token series keep provider/model/feature only).
+  const in1d = inputTokens('24h', 'provider, model');
+  const out1d = outputTokens('24h', 'provider, model');
+  const perModel = (series: string) => series;
 
-  const total24h = stat('Total Tokens (24h)', 'How many tokens went through in the last 24 hours? Recorded 1-day input (cache included) plus output (reasoning included) tokens.', { unit: 'short' })
+  const total24h = stat('Total Tokens (24h)', 'How many tokens went through in the last 24 hours? Input (cache included) plus output (reasoning included) tokens of the selected providers, models, teams and features.', { unit: 'short' })
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('blue'))
-    .withTarget(prom(`sum(${in1d}) + sum(${out1d})`, { instant: true, legend: 'tokens' }));
+    .withTarget(prom(tokens('24h'), { instant: true, legend: 'tokens' }));
 
-  const perSecond = stat('Tokens/Second', 'How fast are tokens flowing right now? Input plus output tokens per second (recorded 5m rate).', { unit: 'short', sparkline: true, decimals: 1 })
+  const perSecond = stat('Tokens/Second', 'How fast are tokens flowing right now? Input plus output tokens per second over the last 5 minutes.', { unit: 'short', sparkline: true, decimals: 1 })
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('purple'))
-    .withTarget(prom(`sum(${rule('provider_model:ai_tokens:rate5m', RF.providerModel)})`, { legend: 'tokens/s' }));
+    .withTarget(prom(tokenRate('5m'), { legend: 'tokens/s' }));
 
-  /** Blended $ per million tokens from the recorded hourly cost and token increases. */
-  const perMillion1h = `1e6 * sum(${rule('provider_model:ai_cost_dollars:increase1h', RF.providerModel)}) / sum(${tokens1h()})`;
-  const perMillion = stat('Cost per 1M Tokens', 'What does a million tokens cost us on average? Spend over input plus output tokens in the last hour, weighted by volume (recorded hourly increases).', {
-    unit: 'currencyUSD',
+  /** Blended cost per million tokens over an hour (raw counters, every filter). */
+  const perMillion1h = costPerMillionTokens('1h');
+  const perMillion = stat('Cost per 1M Tokens', `What does a million tokens cost us on average? Spend over input plus output tokens in the last hour, weighted by volume, in ${CURRENCY}.`, {
+    unit: MONEY,
     decimals: 3,
   })
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('orange'))
@@ -62,7 +63,7 @@ export function build(): Dashboard {
   const top10 = (expr: string) => `(${expr}) and on (provider, model) topk(10, ${perModel(in1d)} + ${perModel(out1d)})`;
   const byModelBars = new BarChart()
     .title('Tokens by Model')
-    .description('Which models consume the tokens, and is it prompt or completion? Input and output tokens in the last 24 hours (recorded) for the ten models with the most tokens.')
+    .description('Which models consume the tokens, and is it prompt or completion? Input and output tokens in the last 24 hours for the ten models with the most tokens.')
     .unit('short')
     .orientation(VizOrientation.Horizontal)
     .xField('Model')
@@ -76,7 +77,7 @@ export function build(): Dashboard {
   const ratio = fieldOverrides(
     new XYChart()
       .title('Input:Output Ratio')
-      .description('Which models are prompt-heavy and which generate a lot? One bubble per model: input tokens (x) against output tokens (y) in the last 24 hours (recorded), bubble size = cost.')
+      .description('Which models are prompt-heavy and which generate a lot? One bubble per model: input tokens (x) against output tokens (y) in the last 24 hours, bubble size = cost.')
       .mapping(SeriesMapping.Manual)
       .series([
         new XYSeriesConfigBuilder()
@@ -90,20 +91,20 @@ export function build(): Dashboard {
       .targets([
         prom(modelKey(perModel(in1d)), { instant: true, table: true }),
         prom(modelKey(perModel(out1d)), { instant: true, table: true }),
-        prom(modelKey(perModel(rule('provider_model:ai_cost_dollars:increase1d', RF.providerModel))), { instant: true, table: true }),
+        prom(modelKey(cost('24h', 'provider, model')), { instant: true, table: true }),
       ])
       .transformations([merge, organize({ series: 'Model', 'Value #A': 'Input tokens', 'Value #B': 'Output tokens', 'Value #C': 'Cost' }, ['Time', '__name__', 'provider', 'model'])]),
-    { 'Input tokens': [unit('short')], 'Output tokens': [unit('short')], Cost: [unit('currencyUSD')] },
+    { 'Input tokens': [unit('short')], 'Output tokens': [unit('short')], Cost: [unit(MONEY)] },
   );
 
   // Estimates only exist where callers sent estimated_input_tokens; compare them with the actual
   // input of those same provider/model series, or requests without estimates would read as
   // under-estimation.
-  const estimated = rule('provider_model:ai_tokens_estimated:increase1h', RF.providerModel);
-  const actual = `sum(${rule('provider_model:ai_tokens_input:increase1h', RF.providerModel)} and on (provider, model) (${estimated} > 0))`;
+  const estimated = inc('ai_tokens_estimated_total', F.usage, '1h', 'provider, model');
+  const actual = `sum(${inputTokens('1h', 'provider, model')} and on (provider, model) (${estimated} > 0))`;
   const efficiency = new Gauge()
     .title('Efficiency Gauge')
-    .description("How close are callers' token estimates to what providers bill? 100 × (1 − |estimated − actual| / actual) input tokens in the last hour (recorded), for the models whose callers send estimates; 100 is a perfect estimate.")
+    .description("How close are callers' token estimates to what providers bill? 100 × (1 − |estimated − actual| / actual) input tokens in the last hour, for the models whose callers send estimates; 100 is a perfect estimate.")
     .unit('none')
     .decimals(1)
     .min(0)
@@ -115,7 +116,7 @@ export function build(): Dashboard {
   const throughputTrend = providerColors(
     new TimeSeries()
       .title('Tokens/Sec Trend (7d)')
-      .description('How does token throughput per provider evolve over the week? Mean tokens per second of each hour (recorded hourly increases / 3600), stacked by provider.')
+      .description('How does token throughput per provider evolve over the last 7 days? Mean tokens per second of each hour (hourly increases / 3600), stacked by provider.')
       .timeFrom('7d')
       .interval('1h')
       .unit('short')
@@ -123,22 +124,21 @@ export function build(): Dashboard {
       .stacking(new StackingConfigBuilder().mode(StackingMode.Normal))
       .legend(legend({ table: true, right: true, calcs: ['mean', 'max'] }))
       .tooltip(tooltip())
-      .withTarget(prom(`sum by (provider) (${tokens1h()}) / 3600`, { legend: '{{provider}}' })),
+      .withTarget(prom(`(${tokens(BUCKET, 'provider')}) / 3600`, { legend: '{{provider}}' })),
   );
 
   const costTrend = fieldOverrides(
     new TimeSeries()
       .title('Cost/Token Trend (7d)')
-      .description('Is the blended unit price moving? Cost per million tokens of each hour (recorded hourly increases), against its 7-day average as the benchmark (dashed).')
+      .description(`Is the blended unit price moving over the last 7 days? Cost per million tokens of each hour, against its trailing 7-day average as the benchmark (dashed), in ${CURRENCY}.`)
       .timeFrom('7d')
       .interval('1h')
-      .unit('currencyUSD')
+      .unit(MONEY)
       .decimals(3)
       .legend(legend({ calcs: ['mean', 'lastNotNull'] }))
       .tooltip(tooltip())
       .targets([
-        prom(perMillion1h, { legend: '$ per 1M tokens' }),
-        // No recorded 7-day increase exists; the raw counters give the benchmark.
+        prom(costPerMillionTokens(BUCKET), { legend: '$ per 1M tokens' }),
         prom(costPerMillionTokens('7d'), { legend: '7-day average (benchmark)' }),
       ]),
     { '7-day average (benchmark)': [{ id: 'custom.lineStyle', value: new LineStyleBuilder().fill('dash').dash([10, 10]).build() }] },
@@ -152,11 +152,11 @@ export function build(): Dashboard {
 
   // The first two summary cards are "today": the UTC day so far, whatever range is picked.
   const cards = [
-    card('Tokens Today', 'Total input plus output tokens today (UTC day so far).', 'short', tokens(RANGE)).timeFrom('now/d'),
-    card('Cost Today', 'Total spend today (UTC day so far).', 'currencyUSD', cost(RANGE), 2).timeFrom('now/d'),
+    card('Tokens Today', 'Total input plus output tokens today (UTC day so far, whatever range is picked).', 'short', tokens(RANGE)).timeFrom('now/d'),
+    card('Cost Today', `Total spend today (UTC day so far, whatever range is picked), in ${CURRENCY}.`, MONEY, cost(RANGE), 2).timeFrom('now/d'),
     card('Calls', 'Requests over the selected range, successful or not.', 'short', requests(RANGE)),
     card('Avg Tokens per Call', 'Mean input plus output tokens per request over the selected range.', 'short', `(${tokens(RANGE)}) / ${requests(RANGE)}`, 0),
-    card('Avg Cost per Call', 'Mean spend per request over the selected range.', 'currencyUSD', `${cost(RANGE)} / ${requests(RANGE)}`, 5),
+    card('Avg Cost per Call', `Mean spend per request over the selected range, in ${CURRENCY}.`, MONEY, `${cost(RANGE)} / ${requests(RANGE)}`, 5),
     stat('Active Sessions', 'How many distinct (pseudonymous) sessions made requests over the selected range? Counted from the per-request log in Loki; sessions are never metric labels.', { unit: 'short' })
       .datasource(LOKI)
       .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('text'))
@@ -165,15 +165,15 @@ export function build(): Dashboard {
 
   const overTime = new TimeSeries()
     .title('Tokens over Time')
-    .description('How does token usage evolve? Tokens per hour by kind: input (cache included), output (reasoning included), and the cache-read and reasoning parts; recorded hourly increases except reasoning (raw counter).')
+    .description('How does token usage evolve? Tokens per hour by kind: input (cache included), output (reasoning included), and the cache-read and reasoning parts; hourly increases.')
     .interval('1h')
     .unit('short')
     .legend(legend({ calcs: ['sum'] }))
     .tooltip(tooltip())
     .targets([
-      prom(`sum(${rule('provider_model:ai_tokens_input:increase1h', RF.providerModel)})`, { legend: 'input' }),
-      prom(`sum(${rule('provider_model:ai_tokens_output:increase1h', RF.providerModel)})`, { legend: 'output' }),
-      prom(`sum(${rule('provider_model:ai_tokens_cache_read:increase1h', RF.providerModel)})`, { legend: 'cache read' }),
+      prom(inputTokens(BUCKET), { legend: 'input' }),
+      prom(outputTokens(BUCKET), { legend: 'output' }),
+      prom(inc('ai_tokens_cache_read_total', F.usage, BUCKET), { legend: 'cache read' }),
       prom(inc('ai_tokens_reasoning_total', F.usage, BUCKET), { legend: 'reasoning' }),
     ]);
 

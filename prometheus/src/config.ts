@@ -52,6 +52,10 @@ export interface RuleConfig {
     burnAlerts: BurnAlert[];
     /** Every window a burn-rate alert reads, de-duplicated and sorted. */
     burnWindows: string[];
+    /** Catalog `slo.min_requests_per_window`: burn-rate and latency alerts need this many requests in the window they judge. */
+    minRequestsPerWindow: number;
+    /** Catalog `slo.breaker_stale_after_seconds`: an open/half-open breaker state older than this is unknown. */
+    breakerStaleAfterSeconds: number;
   };
   thresholds: Catalog['thresholds'];
   /** Below this many requests in 5 minutes an error ratio is noise (1 failure of 3 is not "33 % errors"). */
@@ -90,7 +94,9 @@ const BURN_ALERTS: Array<Omit<BurnAlert, 'conditions'> & { conditions: Array<Omi
   {
     name: 'ErrorBudgetSlowBurn',
     severity: 'ticket',
-    for: '1h',
+    // Short `for:`s (2m page, 15m ticket): the short window already confirms the burn is still
+    // going on; a long `for:` only delays the ticket (docs/rules.md, "Burn-rate alerts").
+    for: '15m',
     conditions: [
       { long: '1d', short: '2h', budgetShare: 0.1 },
       { long: '3d', short: '6h', budgetShare: 0.1 },
@@ -122,6 +128,8 @@ export function ruleConfig(catalog: Catalog, opts: GenerateOptions = {}): RuleCo
       providerErrorTypes: ['server_error', 'timeout', 'rate_limit', 'other'],
       burnAlerts,
       burnWindows,
+      minRequestsPerWindow: catalog.slo.min_requests_per_window,
+      breakerStaleAfterSeconds: catalog.slo.breaker_stale_after_seconds,
     },
     thresholds: catalog.thresholds,
     minRequestsPer5m: 10,

@@ -10,6 +10,7 @@ import fg from 'fast-glob';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/processes.js';
+import { SCHEMA_VERSION } from '../../dashboards-src/defaults.js';
 
 interface Service {
   image?: string;
@@ -252,5 +253,31 @@ describe('exporter/Dockerfile', () => {
     }
     expect(allowed).not.toContain('dist');
     expect(allowed).not.toContain('node_modules');
+  });
+  it('the generated dashboards declare a schemaVersion the pinned Grafana knows', () => {
+    // Highest dashboard schemaVersion per Grafana minor (Grafana's DashboardMigrator /
+    // schemaversion migrations). Add a row when bumping the Grafana image.
+    const MAX_SCHEMA_VERSION: Record<string, number> = { '12.0': 41, '12.1': 41 };
+    const m = /^grafana\/grafana:(\d+)\.(\d+)\.\d+$/.exec(services.grafana.image!);
+    expect(m, services.grafana.image).not.toBeNull();
+    const minor = `${m![1]}.${m![2]}`;
+    expect(MAX_SCHEMA_VERSION[minor], `the highest schemaVersion of Grafana ${minor} is known to this test`).toBeDefined();
+    const dir = join(REPO_ROOT, 'provisioning', 'dashboards');
+    const files = fg.sync('*/*.json', { cwd: dir });
+    expect(files.length).toBe(6);
+    for (const f of files) {
+      const v = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { schemaVersion: number }).schemaVersion;
+      expect(v, f).toBeLessThanOrEqual(MAX_SCHEMA_VERSION[minor]);
+      expect(v, f).toBe(SCHEMA_VERSION);
+    }
+  });
+
+  it('pins current major versions: Prometheus 3, Alertmanager 0.28+, Grafana 12, Loki 3', () => {
+    const version = (name: string) => /:v?(\d+)\.(\d+)\.(\d+)$/.exec(services[name].image!)!.slice(1).map(Number);
+    expect(version('prometheus')[0]).toBe(3);
+    const [amMajor, amMinor] = version('alertmanager');
+    expect(amMajor === 0 && amMinor >= 28).toBe(true);
+    expect(version('grafana')[0]).toBe(12);
+    expect(version('loki')[0]).toBe(3);
   });
 });

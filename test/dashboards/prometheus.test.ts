@@ -15,7 +15,7 @@ import { Prometheus } from '../support/prometheus.js';
 import { expand, panelContext, varValue } from './support/expand.js';
 import { writeFastRules } from './support/rules.js';
 import { FLAKY, Scenario } from './support/scenario.js';
-import { dashboards, key, panels, type PanelInfo, type Target } from './support/walk.js';
+import { dashboards, key, panels, references, type PanelInfo, type Target } from './support/walk.js';
 
 /**
  * Queries that may legitimately return nothing, with the reason. Everything else must return at
@@ -24,6 +24,26 @@ import { dashboards, key, panels, type PanelInfo, type Target } from './support/
 const MAY_BE_EMPTY: Record<string, string> = {};
 
 const SCRAPE_SECONDS = 1;
+
+/**
+ * One value per filter variable. For each, a second Prometheus scrapes the same exporter but keeps
+ * only series with that value (or without the label: latency, budget and breaker series), and
+ * evaluates the same rules: "data that holds only that value".
+ */
+const FILTERED: Record<string, string> = { provider: 'openai', model: FLAKY.model, team: 'search', feature: 'chat' };
+/** Relative tolerance: the two Prometheus scrape the moving exporter at different instants. */
+const TOLERANCE = 0.15;
+/** Queries whose filtered run may legitimately differ, with the reason. */
+const FILTER_MAY_DIFFER: Record<string, string> = {};
+
+const promConfig = (port: number, rules: string[], keep?: [string, string]) => `
+global: { scrape_interval: ${SCRAPE_SECONDS}s, evaluation_interval: ${SCRAPE_SECONDS}s }
+rule_files: ${JSON.stringify(rules)}
+scrape_configs:
+  - job_name: tokenscope
+    static_configs: [{ targets: ['127.0.0.1:${port}'] }]
+${keep ? `    metric_relabel_configs: [{ source_labels: [${keep[0]}], regex: '${keep[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}|', action: keep }]` : ''}
+`;
 
 const promPanels = dashboards()
   .flatMap((g) => panels(g.json))
@@ -93,6 +113,7 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
   let dir: string;
   let exporter: Proc;
   let prom: Prometheus;
+  const filtered = new Map<string, Prometheus>();
   let feeder: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
@@ -108,13 +129,13 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
     }, 60_000);
 
     const rules = writeFastRules(join(dir, 'rules'));
-    prom = await Prometheus.start(`
-global: { scrape_interval: ${SCRAPE_SECONDS}s, evaluation_interval: ${SCRAPE_SECONDS}s }
-rule_files: ${JSON.stringify(rules)}
-scrape_configs:
-  - job_name: tokenscope
-    static_configs: [{ targets: ['127.0.0.1:${port}'] }]
-`);
+    // Started together, so every instance sees the same history from the same first scrape.
+    const [full, ...rest] = await Promise.all([
+      Prometheus.start(promConfig(port, rules)),
+      ...Object.entries(FILTERED).map(([v, value]) => Prometheus.start(promConfig(port, rules, [v, value]))),
+    ]);
+    prom = full;
+    Object.keys(FILTERED).forEach((v, i) => filtered.set(v, rest[i]));
     // Keep traffic flowing: each batch is one request per provider/model, errors included.
     feeder = setInterval(() => appendFileSync(log, scenario.batch().join('\n') + '\n'), 250);
     await waitFor('first scrape', async () => (await prom.query('up{job="tokenscope"} == 1')).length === 1, 30_000, 250);
@@ -134,6 +155,7 @@ scrape_configs:
   afterAll(async () => {
     if (feeder) clearInterval(feeder);
     await prom?.stop();
+    for (const p of filtered.values()) await p.stop();
     await exporter?.stop();
   });
 
@@ -147,7 +169,7 @@ scrape_configs:
 
   it('every query (variables on All) parses, runs and returns data', async () => {
     const list = runs({ provider: varValue('All'), model: varValue('All'), team: varValue('All'), feature: varValue('All') });
-    expect(list.length).toBeGreaterThan(100);
+    expect(list.length).toBeGreaterThanOrEqual(100);
     const parse = list.flatMap((r) => parseErrors(r.expr).map((e) => `${runKey(r)}: ${e}`));
     expect(parse).toEqual([]);
     const results = await executeAll(prom.url, list);
@@ -181,5 +203,55 @@ scrape_configs:
     const [r] = runs({ provider: '.*', model: '.*', team: '.*', feature: '.*' }).filter((x) => x.p === grid);
     const result = await prom.query(r.expr);
     expect(result.map((s) => s.metric.provider).sort()).toEqual(catalog.providers.map((p) => p.slug).sort());
+  });
+  it('every query that applies a filter returns what it returns over data holding only that value', async () => {
+    // Freeze the data: both sides then compare the same counters (a few scrapes later).
+    clearInterval(feeder);
+    feeder = undefined;
+    await new Promise((r) => setTimeout(r, 4_000));
+    const all = { provider: '.*', model: '.*', team: '.*', feature: '.*' };
+    const time = Math.floor(Date.now() / 1000) - 1;
+    const problems: string[] = [];
+    let compared = 0;
+    for (const [v, value] of Object.entries(FILTERED)) {
+      const other = filtered.get(v)!;
+      const set = runs({ ...all, [v]: value });
+      const plain = runs(all);
+      for (let i = 0; i < set.length; i++) {
+        const r = set[i];
+        if (!references(r.t.expr, v) || runKey(r) in FILTER_MAY_DIFFER) continue;
+        const [a, b] = await Promise.all([prom.query(r.expr, time), other.query(plain[i].expr, time)]);
+        const values = (res: typeof a) => new Map(res.map((x) => [JSON.stringify(Object.entries(x.metric).filter(([k]) => k !== '__name__').sort()), Number(x.value[1])]));
+        const va = values(a);
+        const vb = values(b);
+        const label = `${v}=${value}: ${runKey(r)}`;
+        // Rankings (topk) may swap near-ties between the two instances; elsewhere the series match.
+        if (!/topk\(/.test(r.expr) && [...va.keys()].sort().join() !== [...vb.keys()].sort().join()) {
+          problems.push(`${label}: series differ\n    filter set: ${[...va.keys()].join(' ')}\n    only-${value} data: ${[...vb.keys()].join(' ')}`);
+          continue;
+        }
+        for (const [k, x] of va) {
+          const y = vb.get(k);
+          if (y === undefined) continue;
+          compared++;
+          const same = (Number.isNaN(x) && Number.isNaN(y)) || Math.abs(x - y) <= TOLERANCE * Math.max(Math.abs(x), Math.abs(y)) + 1e-9;
+          if (!same) problems.push(`${label} ${k}: ${x} with the filter set, ${y} over only-${value} data\n    ${r.expr}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(compared).toBeGreaterThan(100);
+    for (const k of Object.keys(FILTER_MAY_DIFFER)) expect(runs(all).map(runKey)).toContain(k);
+  }, 120_000);
+
+  it('a "today" panel covers the UTC day so far: the raw query over now/d matches the recorded day-to-date spend', async () => {
+    const p = promPanels.find((x) => x.dashboard.uid === UID.executive && x.panel.title === 'Cost Today')!;
+    expect(p.panel.timeFrom).toBe('now/d');
+    const [r] = runs({ provider: '.*', model: '.*', team: '.*', feature: '.*' }).filter((x) => x.p === p);
+    const time = Math.floor(Date.now() / 1000) - 1;
+    const panel = await prom.value(r.expr, time);
+    const recorded = await prom.value('sum(provider:ai_cost_dollars:day_to_date)', time);
+    expect(panel).toBeGreaterThan(0);
+    expect(Math.abs(panel - recorded)).toBeLessThanOrEqual(0.2 * recorded);
   });
 });

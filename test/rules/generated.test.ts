@@ -31,7 +31,7 @@ describe('rule generator', () => {
   it('caps for: only in the test variant', () => {
     const variant = ruleFiles(catalog, { maxFor: '2s' }).flatMap((f) => f.groups.flatMap((g) => g.rules));
     for (const r of variant) if (r.kind === 'alert') expect(['0s', '1s', '2s']).toContain(r.for);
-    expect(alerts.find((a) => a.alert === 'TokenScopeErrorBudgetSlowBurn')?.for).toBe('1h');
+    expect(alerts.find((a) => a.alert === 'TokenScopeErrorBudgetSlowBurn')?.for).toBe('15m');
   });
 
   it('names recording rules level:metric:operations, each series once', () => {

@@ -62,8 +62,19 @@ const sloTargets = z.strictObject({
 export const sloSchema = z.strictObject({
   /** SLO period in days for the error budget (e.g. 30). */
   period_days: z.number().int().positive().default(30),
+  /** Targets of every provider; also the objective of providers seen in metrics but missing from the catalog. */
   global: sloTargets,
   providers: z.record(slug, sloTargets.partial()).default({}),
+  /**
+   * Burn-rate and latency alerts stay quiet unless the provider served at least this many requests
+   * in the window the alert judges (each burn-rate condition's long window; the p95's 5 minutes).
+   */
+  min_requests_per_window: z.number().int().nonnegative().default(10),
+  /**
+   * A circuit-breaker state (open or half-open) older than this without a state change counts as
+   * unknown: it stops muting the provider's error and latency alerts and raises its own ticket.
+   */
+  breaker_stale_after_seconds: z.number().int().positive().default(1800),
 });
 
 export const customerPricingSchema = z.strictObject({

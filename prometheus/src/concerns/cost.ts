@@ -148,7 +148,8 @@ function projection(level: Level): RecordingRule {
 }
 
 export function costRules(cfg: RuleConfig): RuleFile {
-  const levels = [...RAW_LEVELS, PROVIDER, GLOBAL];
+  // MODEL sums PROVIDER_MODEL, so it follows it; GLOBAL sums PROVIDER.
+  const levels = [...RAW_LEVELS, PROVIDER, MODEL, GLOBAL];
   const rate5m = levels.map((l) =>
     rawOrDerived(l, 'rate5m', `Dollars per second spent ${l.what} (5m rate).`, (x) => sumBy(x.labels, `rate(${COST}[5m])`)),
   );
@@ -160,7 +161,7 @@ export function costRules(cfg: RuleConfig): RuleFile {
   );
   const hour = [PROVIDER_MODEL, TEAM, PROVIDER, MODEL, GLOBAL].map(hourToDate);
   // 30-day totals for dashboards, from the whole-hour increases (so: up to the last whole hour).
-  const increase30d = [PROVIDER_MODEL, TEAM, PROVIDER, GLOBAL].map((l) =>
+  const increase30d = [PROVIDER_MODEL, TEAM, PROVIDER, MODEL, GLOBAL].map((l) =>
     rawOrDerived(l, 'increase30d', `Dollars spent ${l.what} in the last 30 days, up to the last whole hour.`, (x) => `sum_over_time(${ruleName(x, METRIC, 'increase1h')}[30d:1h])`),
   );
 

@@ -5,6 +5,7 @@
 // breaker = 1 closed, 0.5 half-open, 0 open (an open breaker means callers are not using it).
 // No traffic is no evidence of trouble: a component without data counts as 1.
 import type { RuleConfig } from '../config.js';
+import { formatDuration } from '../duration.js';
 import type { RecordingRule, RuleFile } from '../model.js';
 import { PROVIDER, ruleName } from '../levels.js';
 import { catalogValue } from '../promql.js';
@@ -44,7 +45,19 @@ export function healthRules(cfg: RuleConfig): RuleFile {
             `Latency component of the health score: 1 at or below the provider's p95 target, 0 at ${h.latencyZeroAtTargetMultiple}× it (5m p95).`,
             component(P95_5M, catalogValue('ai_slo_target', 'slo="latency_p95_seconds"', ['provider']), h.latencyZeroAtTargetMultiple),
           ),
-          rec(breaker, 'Breaker component of the health score: 1 closed, 0.5 half-open, 0 open.', `1 - max by (provider) (ai_circuit_breaker_state) / 2\nor\n${EVERY_PROVIDER}`),
+          rec(
+            breaker,
+            `Breaker component of the health score: 1 closed, 0.5 half-open, 0 open; 1 (unknown) for a state older than ${formatDuration(cfg.slo.breakerStaleAfterSeconds)} without a state change.`,
+            [
+              '1 - (',
+              '  max by (provider) (ai_circuit_breaker_state)',
+              'unless on (provider)',
+              `  time() - max by (provider) (ai_circuit_breaker_state_since_timestamp_seconds > 0) > ${cfg.slo.breakerStaleAfterSeconds}`,
+              ') / 2',
+              'or',
+              EVERY_PROVIDER,
+            ].join('\n'),
+          ),
           rec(
             ruleName(PROVIDER, 'ai_health', 'score'),
             'Provider health from 0 (down) to 100 (within every target); see docs/health-score.md.',

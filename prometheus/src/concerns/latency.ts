@@ -1,6 +1,7 @@
 // Latency percentiles from ai_request_duration_seconds buckets: bucket rates are aggregated first
 // and quantiles computed last (never averaged). The exporter places a bucket at every catalog p95
 // target, so the quantile is exact where the alert compares it.
+import { leMatcher } from '../../../exporter/src/metrics/exposition.js';
 import { alert } from '../alert.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
@@ -37,6 +38,8 @@ export function latencyRules(cfg: RuleConfig): RuleFile {
   const pm1h = ruleName(PROVIDER_MODEL_LE, BUCKET, 'rate1h');
   const p1h = ruleName(PROVIDER_LE, BUCKET, 'rate1h');
   const p7d = ruleName(PROVIDER_LE, BUCKET, 'rate7d');
+  // Every le matcher goes through leMatcher, which matches Prometheus 2's "1" and 3's "1.0".
+  const requests5m = `${p5m}{${leMatcher(Infinity)}}`;
   return {
     name: 'latency',
     title: 'Latency: duration bucket rates and p50/p95/p99/p99.9 per provider and model; p95-above-SLO alert.',
@@ -69,8 +72,15 @@ export function latencyRules(cfg: RuleConfig): RuleFile {
         rules: [
           alert(cfg, {
             name: 'LatencyP95AboveSLO',
-            help: "A provider's p95 latency over 5 minutes is above its catalog latency_p95_seconds target.",
-            expr: `${P95_5M}\n  > on (provider) group_left ()\n${catalogValue('ai_slo_target', 'slo="latency_p95_seconds"', ['provider'])}`,
+            help: `A provider's p95 latency over 5 minutes is above its catalog latency_p95_seconds target (slo.global's for a provider missing from the catalog), with at least ${cfg.slo.minRequestsPerWindow} requests in those 5 minutes.`,
+            expr: [
+              P95_5M,
+              '  > on (provider) group_left ()',
+              `(\n  ${catalogValue('ai_slo_target', 'slo="latency_p95_seconds"', ['provider'])}\nor\n  ${cfg.catalog.slo.global.latency_p95_seconds} * group by (provider) (${requests5m})\n)`,
+              'and on (provider)',
+              // The +Inf bucket counts every request with a duration (catalog slo.min_requests_per_window).
+              `${requests5m} * 300 >= ${cfg.slo.minRequestsPerWindow}`,
+            ].join('\n'),
             for: '15m',
             severity: 'ticket',
             summary: 'A provider is slower than its p95 latency objective.',

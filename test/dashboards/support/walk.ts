@@ -62,3 +62,6 @@ export function allPanels(d: Dashboard): Array<Panel | RowPanel> {
 }
 
 export const key = (p: PanelInfo) => `${p.dashboard.uid} / ${p.panel.title}`;
+
+/** Does a query apply the template variable (Grafana accepts $name and ${name…}). */
+export const references = (expr: string, v: string) => new RegExp(`\\$(\\{${v}(:[^}]*)?\\}|${v}\\b)`).test(expr);
