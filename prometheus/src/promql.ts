@@ -19,3 +19,8 @@ export function catalogValue(metric: string, selector: string, labels: string[])
   const series = `${metric}${selector ? `{${selector}}` : ''}`;
   return labels.length ? `max by (${labels.join(', ')}) (${series})` : `max(${series})`;
 }
+
+/** A PromQL double-quoted string literal (Go escapes: backslash and quote). */
+export function promqlString(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}

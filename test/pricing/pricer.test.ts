@@ -122,6 +122,24 @@ models:
     expect(mini.source).toBe('genai-prices');
     expect(mini.costUsd).toBeCloseTo(0.15, 15);
   });
+
+  it('applies a catalog price override to the dated snapshots and prefixed ids of its model, not to a longer name', () => {
+    const c = testCatalog(`${PROVIDERS}
+models:
+  - { id: gpt-4o, provider: openai, family: gpt-4o, prices: { input: 1.0, output: 4.0 } }
+`);
+    const p = new Pricer(c);
+    // 1M input × $1/M = 1 for every id the catalog name covers (catalog/model-match.ts).
+    for (const id of ['gpt-4o-2024-08-06', 'openai/gpt-4o', 'GPT-4o-20240806']) {
+      const r = p.price(request('openai', id, '2025-07-01', { input: 1_000_000 }));
+      expect(r, id).toMatchObject({ source: 'catalog', priced: true });
+      expect(r.costUsd, id).toBeCloseTo(1, 12);
+    }
+    // gpt-4o-mini is another model: genai-prices' $0.15/M.
+    const mini = p.price(request('openai', 'gpt-4o-mini-2024-07-18', '2025-07-01', { input: 1_000_000 }));
+    expect(mini.source).toBe('genai-prices');
+    expect(mini.costUsd).toBeCloseTo(0.15, 12);
+  });
 });
 
 describe('unpriced models', () => {

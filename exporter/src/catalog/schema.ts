@@ -27,6 +27,29 @@ export const providerSchema = z.strictObject({
   pricing_id: z.string().min(1).optional(),
 });
 
+/**
+ * Which logged model ids a catalog model (or model budget) covers, instead of the default rule
+ * (model-match.ts: the id itself, provider prefixes, dated snapshots): exact ids, or fully
+ * anchored regexes in the subset RE2 and JavaScript share.
+ */
+export const matchSchema = z
+  .array(
+    z.union([
+      z.string().min(1),
+      z.strictObject({
+        regex: z.string().min(1).refine((r) => {
+          try {
+            new RegExp(r);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'a valid regular expression'),
+      }),
+    ]),
+  )
+  .min(1);
+
 export const modelSchema = z.strictObject({
   id: z.string().min(1),
   provider: slug,
@@ -37,9 +60,13 @@ export const modelSchema = z.strictObject({
   deprecated: z.boolean().default(false),
   /** Overrides @pydantic/genai-prices; required for models it does not know. */
   prices: priceSchema.optional(),
+  /** Logged ids this entry covers, replacing the default snapshot/prefix rule (docs/rules.md, "Budgets"). */
+  match: matchSchema.optional(),
 });
 
 const budgetEntry = z.strictObject({ name: z.string().min(1), monthly_dollars: dollars });
+/** A model budget covers the ids its name covers (model-match.ts), or those of its own `match:` list. */
+const modelBudgetEntry = budgetEntry.extend({ match: matchSchema.optional() });
 
 export const budgetsSchema = z.strictObject({
   /** Fraction of a budget at which warnings start (e.g. 0.8). */
@@ -47,7 +74,7 @@ export const budgetsSchema = z.strictObject({
   total_monthly_dollars: dollars.optional(),
   teams: z.array(budgetEntry).default([]),
   providers: z.array(budgetEntry).default([]),
-  models: z.array(budgetEntry).default([]),
+  models: z.array(modelBudgetEntry).default([]),
 });
 
 const sloTargets = z.strictObject({

@@ -1,7 +1,8 @@
 // Prices every request: cost from the catalog or @pydantic/genai-prices at the request's time, and
 // revenue from the catalog's customer prices. Runs once per ingested line, so each (provider, model)
 // is resolved once into a cached entry and a request then costs a Map lookup and a dot product.
-import type { Catalog, ProviderEntry, Prices } from '../catalog/schema.js';
+import { findCatalogModel, type Matchable } from '../catalog/model-match.js';
+import type { Catalog, ModelEntry, ProviderEntry, Prices } from '../catalog/schema.js';
 import { defaultClock } from '../clock.js';
 import type { RequestRecord, TokenCounts } from '../events/types.js';
 import { GenaiModel, type TokenDetail } from './genai.js';
@@ -81,7 +82,10 @@ export class Pricer {
   private readonly providers = new Map<string, ProviderEntry>();
   /** Catalog price overrides by (provider slug, lower-cased model id): genai-prices matches case-insensitively too. */
   private readonly overrides = new Map<string, Prices>();
+  /** Catalog models with a price override, by provider slug: for ids an override covers without naming them (dated snapshots, prefixes). */
+  private readonly overridden = new Map<string, ModelEntry[]>();
   private readonly customer = new Map<string, Coefficients>();
+  private readonly customerNames: Matchable[] = [];
   /** Revenue multiplier on cost when a model has no customer price; 0 without customer_pricing. */
   private readonly markupFactor: number;
   /** provider → model → entry: two lookups, no string building, on the hot path. */
@@ -97,10 +101,19 @@ export class Pricer {
   ) {
     this.onUnpriced = opts.onUnpriced;
     for (const p of catalog.providers) this.providers.set(p.slug, p);
-    for (const m of catalog.models) if (m.prices) this.overrides.set(pairKey(m.provider, lower(m.id)), m.prices);
+    for (const m of catalog.models) {
+      if (!m.prices) continue;
+      this.overrides.set(pairKey(m.provider, lower(m.id)), m.prices);
+      let list = this.overridden.get(m.provider);
+      if (!list) this.overridden.set(m.provider, (list = []));
+      list.push(m);
+    }
     const cp = catalog.customer_pricing;
     this.markupFactor = cp ? 1 + cp.markup : 0;
-    for (const [model, prices] of Object.entries(cp?.models ?? {})) this.customer.set(model, fromPrices(prices));
+    for (const [model, prices] of Object.entries(cp?.models ?? {})) {
+      this.customer.set(model, fromPrices(prices));
+      this.customerNames.push({ id: model, match: catalog.models.find((m) => m.match && lower(m.id) === lower(model))?.match });
+    }
   }
 
   price(rec: RequestRecord): PriceResult {
@@ -218,14 +231,16 @@ export class Pricer {
 
   /** The slow part, once per (provider, model): catalog override, else genai-prices, else unpriced (cached too). */
   private resolve(provider: string, model: string): Entry {
-    const customer = this.customer.get(model) ?? this.customer.get(lower(model)) ?? null;
+    // Catalog names cover their dated snapshots and prefixed ids (catalog/model-match.ts).
+    const customerName = this.customer.has(model) ? model : findCatalogModel(this.customerNames, model)?.id;
+    const customer = (customerName === undefined ? undefined : this.customer.get(customerName)) ?? null;
     const none: Entry = { source: 'none', coeffs: null, genai: null, customer, warned: false };
     const slug = this.providers.has(provider) ? provider : lower(provider);
     const p = this.providers.get(slug);
     // A provider the catalog doesn't declare is unpriced: guessing a provider from the model name
     // (calcPrice without providerId) would price a self-hosted "llama" at some cloud's list price.
     if (!p) return none;
-    const override = this.overrides.get(pairKey(slug, lower(model)));
+    const override = this.overrides.get(pairKey(slug, lower(model))) ?? findCatalogModel(this.overridden.get(slug) ?? [], model)?.prices;
     if (override) return { source: 'catalog', coeffs: fromPrices(override), genai: null, customer, warned: false };
     if (!p.pricing_id) return none;
     const g = GenaiModel.resolve(p.pricing_id, model);

@@ -2,6 +2,7 @@
 // counters, like the rest of the report) and, when the recording rules are loaded, the rules'
 // month-end projection at the same instant. The projection is the rules' definition (month to date
 // + trailing 7-day daily average × days left); the report does not invent a second one.
+import { budgetMatch, modelMatcher } from '../catalog/model-match.js';
 import type { Catalog } from '../catalog/schema.js';
 import type { PrometheusClient } from '../prometheus-client/client.js';
 import { BUDGET_PROJECTION } from './rule-series.js';
@@ -26,17 +27,26 @@ function catalogBudgets(c: Catalog): Array<Pick<BudgetRow, 'scope' | 'name' | 'b
     ...(b.total_monthly_dollars !== undefined ? [{ scope: 'total' as const, name: 'total', budgetUsd: b.total_monthly_dollars }] : []),
     ...b.teams.map((e) => ({ scope: 'team' as const, name: e.name, budgetUsd: e.monthly_dollars })),
     ...b.providers.map((e) => ({ scope: 'provider' as const, name: e.name, budgetUsd: e.monthly_dollars })),
-    // A model budget covers the model id on every provider serving it, as in the rules.
+    // A model budget covers the model on every provider serving it, snapshots and prefixed ids included, as in the rules.
     ...b.models.map((e) => ({ scope: 'model' as const, name: e.name, budgetUsd: e.monthly_dollars })),
   ];
 }
 
-/** Month-to-date spend per budget, from rows grouped by provider/model/feature/team. */
-function spentByScope(rows: readonly UsageRow[], template: Usage): Map<string, number> {
+/**
+ * Month-to-date spend per budget, from rows grouped by provider/model/feature/team. A model
+ * budget covers the ids its name covers (catalog/model-match.ts: dated snapshots, provider
+ * prefixes) or its `match:` list, as the rules' scope_name series do.
+ */
+export function spentByScope(rows: readonly UsageRow[], template: Usage, catalog: Catalog): Map<string, number> {
   const out = new Map<string, number>();
   out.set('total/total', rows.reduce((s, r) => s + r.usage.costUsd, 0));
-  for (const scope of ['team', 'provider', 'model'] as const) {
+  for (const scope of ['team', 'provider'] as const) {
     for (const r of rollUp(rows, [scope], template)) out.set(`${scope}/${r.group[scope]}`, r.usage.costUsd);
+  }
+  const byModel = rollUp(rows, ['model'], template);
+  for (const b of catalog.budgets.models) {
+    const covers = modelMatcher(b.name, budgetMatch(catalog.models, b.name, b.match));
+    out.set(`model/${b.name}`, byModel.reduce((s, r) => (covers(r.group.model) ? s + r.usage.costUsd : s), 0));
   }
   return out;
 }
@@ -62,7 +72,7 @@ export async function budgetRows(
   loadedRules: Set<string>,
   atMs: number,
 ): Promise<{ rows: BudgetRow[]; projection: ProjectionStatus }> {
-  const spent = spentByScope(monthRows, template);
+  const spent = spentByScope(monthRows, template, catalog);
   const { status, values } = await projections(client, loadedRules, atMs);
   const rows = catalogBudgets(catalog).map((b) => {
     const key = `${b.scope}/${b.name}`;

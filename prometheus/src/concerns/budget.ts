@@ -5,7 +5,8 @@ import { alert } from '../alert.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
 import { GLOBAL, MODEL, PROVIDER, ruleName, TEAM, type Level } from '../levels.js';
-import { catalogValue } from '../promql.js';
+import { budgetMatch, modelIdRegex } from '../../../exporter/src/catalog/model-match.js';
+import { catalogValue, promqlString } from '../promql.js';
 
 const SCOPE_NAME: Level = { labels: ['scope', 'name'], what: 'per budget scope and name' };
 
@@ -19,13 +20,27 @@ const SCOPES: Array<{ scope: string; level: Level }> = [
 
 const rec = (record: string, help: string, expr: string): RecordingRule => ({ kind: 'record', record, help, expr });
 
-/** Cost series of every scope relabelled to {scope, name}; `sum by` drops the original label. */
-function byScope(op: string): string {
-  return SCOPES.map(({ scope, level }) => {
+/**
+ * Cost series of every scope relabelled to {scope, name}; `sum by` drops the original label.
+ * A model budget covers its dated snapshots and prefixed ids (catalog/model-match.ts), so each
+ * budgeted model sums the ids its regex selects under the budget's name; it comes before the
+ * per-id model series in the `or`, which wins for {scope="model", name} when both exist.
+ */
+function byScope(op: string, cfg: RuleConfig): string {
+  const parts = SCOPES.map(({ scope, level }) => {
     const series = ruleName(level, 'ai_cost_dollars', op);
     const name = level.labels.length ? `"name", "$1", "${level.labels[0]}", "(.*)"` : `"name", "total", "", ""`;
     return `sum by (scope, name) (\n  label_replace(label_replace(${series}, "scope", "${scope}", "", ""), ${name})\n)`;
-  }).join('\nor\n');
+  });
+  const series = ruleName(MODEL, 'ai_cost_dollars', op);
+  const budgets = cfg.catalog.budgets.models.map((b) => {
+    const re = modelIdRegex(b.name, budgetMatch(cfg.catalog.models, b.name, b.match));
+    // "$" is label_replace's group reference: "$$" keeps a literal one.
+    const name = promqlString(b.name.replace(/\$/g, '$$$$'));
+    return `sum by (scope, name) (\n  label_replace(label_replace(${series}{model=~${promqlString(re)}}, "scope", "model", "", ""), "name", ${name}, "", "")\n)`;
+  });
+  parts.splice(parts.length - 1, 0, ...budgets);
+  return parts.join('\nor\n');
 }
 
 export function budgetRules(cfg: RuleConfig): RuleFile {
@@ -40,11 +55,11 @@ export function budgetRules(cfg: RuleConfig): RuleFile {
       {
         name: 'tokenscope-budget',
         rules: [
-          rec(ruleName(SCOPE_NAME, 'ai_cost_dollars', 'month_to_date'), 'Dollars spent this calendar month per budget scope (total, team, provider, model) and name.', byScope('month_to_date')),
+          rec(ruleName(SCOPE_NAME, 'ai_cost_dollars', 'month_to_date'), 'Dollars spent this calendar month per budget scope (total, team, provider, model) and name.', byScope('month_to_date', cfg)),
           rec(
             ruleName(SCOPE_NAME, 'ai_cost_dollars', 'month_end_projection'),
             'Projected month-end dollars per budget scope and name.',
-            byScope('month_end_projection'),
+            byScope('month_end_projection', cfg),
           ),
           rec(used, 'Share of the monthly budget already spent (1 = all of it), for scopes with a budget.', `${ruleName(SCOPE_NAME, 'ai_cost_dollars', 'month_to_date')}\n/\n${budget}`),
           rec(projected, 'Projected month-end spend as a share of the monthly budget.', `${ruleName(SCOPE_NAME, 'ai_cost_dollars', 'month_end_projection')}\n/\n${budget}`),
