@@ -12,10 +12,12 @@ import { parseExposition, sum } from '../support/exposition.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { CLI, startProcess, type Proc } from '../support/processes.js';
 import { Prometheus } from '../support/prometheus.js';
-import { expand, panelContext, varValue } from './support/expand.js';
+import { expand, panelContext, relativeSeconds, varValue } from './support/expand.js';
 import { writeFastRules } from './support/rules.js';
 import { FLAKY, Scenario } from './support/scenario.js';
 import { dashboards, key, panels, references, type PanelInfo, type Target } from './support/walk.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * Queries that may legitimately return nothing, with the reason. Everything else must return at
@@ -116,7 +118,10 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
   const filtered = new Map<string, Prometheus>();
   let feeder: NodeJS.Timeout | undefined;
 
+  let startedMs = 0;
+
   beforeAll(async () => {
+    startedMs = Date.now();
     dir = mkdtempSync(join(tmpdir(), 'tokenscope-dashboards-'));
     const log = join(dir, 'traffic.jsonl');
     const first = [...scenario.breakerLines(), ...scenario.batch(), ...scenario.batch()];
@@ -247,11 +252,24 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
   it('a "today" panel covers the UTC day so far: the raw query over now/d matches the recorded day-to-date spend', async () => {
     const p = promPanels.find((x) => x.dashboard.uid === UID.executive && x.panel.title === 'Cost Today')!;
     expect(p.panel.timeFrom).toBe('now/d');
-    const [r] = runs({ provider: '.*', model: '.*', team: '.*', feature: '.*' }).filter((x) => x.p === p);
-    const time = Math.floor(Date.now() / 1000) - 1;
-    const panel = await prom.value(r.expr, time);
+    const t = p.targets[0];
+    // Timeless: "today" is only comparable once the day holds a few scrapes. Within the first minutes
+    // of a UTC day, ask about the end of the previous one (it holds the scenario's traffic) or, when
+    // the scenario started too close to midnight for that, wait until the new day has some.
+    let atMs = Date.now();
+    const midnight = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+    if (atMs - midnight(atMs) < 180_000) {
+      if (midnight(atMs) - startedMs >= 90_000) atMs = midnight(atMs) - 1000;
+      else {
+        await new Promise((r) => setTimeout(r, midnight(atMs) + 180_000 - atMs));
+        atMs = Date.now();
+      }
+    }
+    const context = { ...panelContext(p.dashboard, p.panel, { provider: '.*', model: '.*', team: '.*', feature: '.*' }, SCRAPE_SECONDS), rangeSeconds: relativeSeconds('now/d', atMs) };
+    const time = Math.floor(atMs / 1000) - 1;
+    const panel = await prom.value(expand(t.expr, context), time);
     const recorded = await prom.value('sum(provider:ai_cost_dollars:day_to_date)', time);
     expect(panel).toBeGreaterThan(0);
     expect(Math.abs(panel - recorded)).toBeLessThanOrEqual(0.2 * recorded);
-  });
+  }, 240_000);
 });
