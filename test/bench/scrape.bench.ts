@@ -5,6 +5,9 @@
 //  2. A real `tokenscope serve` ingesting at full speed (a file catch-up, HTTP batches posted back to
 //     back, both; BENCH_SCENARIO picks one by name prefix), scraped every 100 ms: scrape latency
 //     percentiles at ~50k samples. Target p99 ≤ 250 ms. SCRAPE_BENCH_LINES sets the file's size.
+//     With durable state (all but the last scenario) a scrape sends the text rendered for the last
+//     checkpoint, so the counts it reads lag by up to one --state-interval (the loop below keeps
+//     scraping until the last line shows); the last scenario renders live (--no-state).
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -88,6 +91,8 @@ interface Scenario {
   /** Post 20,000-event NDJSON batches back to back while scraping. */
   post: boolean;
   requestLog: boolean;
+  /** --no-state: scrapes render the live counts instead of the last checkpoint's (docs/exporter.md, "What /metrics shows"). */
+  noState?: boolean;
   /** Keep scraping at least this long (for the HTTP-only scenario). */
   minSeconds?: number;
 }
@@ -99,7 +104,9 @@ async function underLoad(sc: Scenario): Promise<number> {
   const port = await freePort();
   // BENCH_CHILD_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the exporter.
   const flags = process.env.BENCH_CHILD_NODE_FLAGS ? process.env.BENCH_CHILD_NODE_FLAGS.split(' ') : [];
-  const args = [...flags, CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl'), '--data-dir', join(dir, 'state')];
+  const args = [...flags, CLI, 'serve', '--port', String(port), '--files', join(dir, '*.jsonl')];
+  // --no-state tails from the end by default: read the file from the start all the same.
+  args.push(...(sc.noState ? ['--no-state', '--start-at', 'beginning'] : ['--data-dir', join(dir, 'state')]));
   if (!sc.requestLog) args.push('--no-request-log');
   // The request log, when on, goes to /dev/null: its formatting and writes are part of the cost.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TOKENSCOPE_HASH_KEY: 'bench-key' } });
@@ -162,6 +169,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'HTTP batches', lines: 2040, post: true, requestLog: false, minSeconds: 10 },
   { name: 'file catch-up + HTTP batches', lines: LINES, post: true, requestLog: false },
   { name: 'file catch-up, request log on', lines: LINES, post: false, requestLog: true },
+  { name: 'file catch-up + HTTP batches, --no-state', lines: LINES, post: true, requestLog: false, noState: true },
 ];
 
 console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs (figures scale with what else runs)`);

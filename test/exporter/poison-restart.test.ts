@@ -52,7 +52,11 @@ describe('poisoned values and a restart', () => {
         [2, 'invalid_field', 'input_tokens'],
       ]);
       expect(JSON.stringify(out)).not.toMatch(/1e\+?308|9007199254740991/);
-      const text = await (await fetch(`http://127.0.0.1:${port1}/metrics`)).text();
+      // With durable state /metrics shows what the next checkpoint covers: wait for it.
+      const text = await waitFor('the batch on /metrics', async () => {
+        const t = await (await fetch(`http://127.0.0.1:${port1}/metrics`)).text();
+        return sum(parseExposition(t), 'ai_requests_total', { model: 'mystery-model' }) > 0 ? t : undefined;
+      }, 10_000, 20);
       expectParseable(text);
       expect(sum(parseExposition(text), 'ai_request_cost_dollars_sum', { model: 'mystery-model' })).toBe(0.5);
     } finally {

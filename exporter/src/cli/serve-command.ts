@@ -9,7 +9,7 @@ import { Pipeline } from '../ingest/pipeline.js';
 import { expandFiles } from '../ingest/read-files.js';
 import { StateFile } from '../ingest/state-file.js';
 import { LokiShipper } from '../log/loki-push.js';
-import { CheckpointGate } from '../log/checkpoint-gate.js';
+import { CheckpointGate, type ByteGateTarget } from '../log/checkpoint-gate.js';
 import { lokiOptionsFromEnv, registerLokiMetrics } from '../log/loki-serve.js';
 import { createRequestLog } from '../log/request-log.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
@@ -99,8 +99,11 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       log.warn('no TOKENSCOPE_HASH_KEY: user/session pseudonyms will change on restart');
     }
     if (opts.requestLog) {
-      // maxWrite: a released batch goes out in one write(2).
-      const stdout = gate ? gate.stream(pino.destination({ dest: 1, sync: false, maxWrite: 64 * 1024 * 1024 })) : undefined;
+      // The gate holds the lines as UTF-8 bytes and hands over a release as one buffer: maxWrite
+      // above the most it holds keeps that one write(2) (checkpoint-gate.ts).
+      const stdout = gate
+        ? gate.stream(pino.destination({ dest: 1, sync: false, contentMode: 'buffer', maxWrite: 64 * 1024 * 1024 }) as unknown as ByteGateTarget, { bytes: true })
+        : undefined;
       requestLog = createRequestLog({ hashKey, destination: stdout });
       pipeline.addSink(requestLog);
     }
@@ -117,8 +120,20 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   savedPositions = state?.load() ?? {};
   if (state) log.info({ stateFile: plan.stateFile, files: Object.keys(savedPositions).length }, 'restored state');
   else log.info({ startAt: plan.startAt }, 'no durable state (--no-state): counters start at 0, files already there are read from startAt');
+  // With durable state /metrics serves only counts a checkpoint covers: the renderer renders the
+  // usage series just before each periodic save and publishes them once it is on disk; scrapes get
+  // that text (metrics/renderer.ts). A kill -9 then restores counters at or above anything scraped:
+  // no counter reset for Prometheus. The price: the metrics lag by up to one --state-interval.
+  // Without state, scrapes render live.
+  const renderer = new MetricsRenderer(pipeline, { checkpointed: state !== undefined });
+  if (state) {
+    state.beforeSave = () => renderer.prepare();
+    state.afterSave = () => {
+      gate?.release(); // first: the lines are handed over right after the rename
+      renderer.checkpoint();
+    };
+  }
   if (state && gate) {
-    state.afterSave = () => gate.release();
     // Bounded memory during a large catch-up: checkpoint as soon as the current batch is counted
     // (between two batches the counters and positions agree) rather than at the next interval.
     let asked = false;
@@ -165,7 +180,6 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     });
   }
 
-  const renderer = new MetricsRenderer(pipeline);
   if (loki) registerLokiMetrics(renderer.registry, loki);
   if (tailer) registerTailMetrics(renderer.registry, tailer);
   const app = createApp({
@@ -201,6 +215,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot write state file');
     }
+    // The gate hands Loki's copy of a release over in chunks: let the last one out before flushing.
+    await gate?.drained();
     // pino's async stdout may hold lines still being written; wait for them before exiting.
     await requestLog?.flushAsync();
     await loki?.close(2000); // bounded: an unreachable Loki must not hold up the stop

@@ -22,6 +22,12 @@ export class StateFile {
    * hold the log back forever.
    */
   afterSave: (() => void) | undefined;
+  /**
+   * Called by the periodic save one event-loop turn before it (metrics/renderer.ts renders the
+   * counters there, for afterSave to publish: what is rendered before a save is covered by it,
+   * and the render and the save block the loop one at a time, not back to back).
+   */
+  beforeSave: (() => void) | undefined;
 
   constructor(
     readonly path: string,
@@ -65,18 +71,29 @@ export class StateFile {
   /**
    * Saves every `intervalMs`, or less often when saving is slow: a save blocks the event loop (it
    * must, to stay consistent with the positions), so the gap is kept at 20× the last save's duration
-   * or more, holding the save's share of the loop near 5% even with a large dedupe window.
+   * (with beforeSave's) or more, holding their share of the loop near 5% even with a large dedupe
+   * window or many series to render.
    */
   startPeriodic(intervalMs: number, onError: (e: Error) => void): void {
     const tick = () => {
       const t0 = performance.now();
       try {
-        this.save();
+        this.beforeSave?.();
       } catch (e) {
         onError(e as Error);
       }
-      this.lastSaveMs = performance.now() - t0;
-      this.timer = setTimeout(tick, Math.max(intervalMs, Math.ceil(this.lastSaveMs * 20)));
+      const before = performance.now() - t0;
+      this.timer = setTimeout(() => {
+        const t1 = performance.now();
+        try {
+          this.save();
+        } catch (e) {
+          onError(e as Error);
+        }
+        this.lastSaveMs = performance.now() - t1;
+        this.timer = setTimeout(tick, Math.max(intervalMs, Math.ceil((before + this.lastSaveMs) * 20)));
+        this.timer.unref();
+      }, 0);
       this.timer.unref();
     };
     this.timer = setTimeout(tick, intervalMs);

@@ -84,7 +84,7 @@ export class Conformance {
   static async start(suite: string): Promise<Conformance> {
     const logDir = mkdtempSync(join(tmpdir(), `tokenscope-conformance-${suite}-`));
     const port = await freePort();
-    const exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(logDir, '*.jsonl'), '--data-dir', join(logDir, 'state'), '--poll-interval', '100', '--no-request-log']);
+    const exporter = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--files', join(logDir, '*.jsonl'), '--data-dir', join(logDir, 'state'), '--state-interval', '100', '--poll-interval', '100', '--no-request-log']);
     const exporterUrl = `http://127.0.0.1:${port}`;
     await waitFor('tokenscope serve', async () => (await fetch(`${exporterUrl}/healthz`)).ok, 30_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${exporter.output().slice(-3000)}`);
@@ -164,7 +164,9 @@ export class Conformance {
       const next = totals(before, await this.samples());
       if (!same(next, got) || !this.tap.idle()) stableSince = Date.now();
       got = next;
-      if (Date.now() - stableSince > 1_200) break;
+      // /metrics shows what a checkpoint covers: a count can take a state interval (or 20× a slow
+      // save) to appear (docs/exporter.md, "What /metrics shows").
+      if (Date.now() - stableSince > 2_000) break;
     }
     const after = await this.samples();
     got = totals(before, after);
