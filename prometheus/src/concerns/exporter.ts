@@ -72,6 +72,20 @@ export function exporterRules(cfg: RuleConfig): RuleFile {
             description: 'The exporter {{ $labels.instance }} rejected {{ $value | humanizePercentage }} of the lines it read over the last 5 minutes.',
           }),
           alert(cfg, {
+            name: 'PriceDataStale',
+            help: 'The price data an exporter prices with is older than its --prices-max-age-days.',
+            // The value is the data's age in days, for the description.
+            expr: [
+              '(time() - max by (job, instance) (ai_exporter_price_data_timestamp_seconds)) / 86400',
+              'and on (job, instance)',
+              '(max by (job, instance) (ai_exporter_price_data_stale) == 1)',
+            ].join('\n'),
+            for: '1h',
+            severity: 'ticket',
+            summary: 'The tokenscope exporter prices requests with old price data.',
+            description: 'The exporter {{ $labels.instance }} prices with data {{ $value | humanize }} days old, older than its --prices-max-age-days; provider list prices may have changed since. Refresh it with `tokenscope prices update`.',
+          }),
+          alert(cfg, {
             name: 'LabelOverflow',
             help: 'New label values are being folded into "other" because a label reached its catalog cap.',
             expr: `sum by (job, instance, label) (increase(ai_exporter_label_overflow_total[1h])) > 0`,
