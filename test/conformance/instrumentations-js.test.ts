@@ -4,10 +4,10 @@
 // the running exporter. Each case must show on /metrics exactly what the fake served, or, where
 // gaps.ts declares a client gap, exactly what the client emitted (and the gap must be real).
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { gapFor } from './gaps.js';
 import { APP_CASES } from './js/app-cases.js';
-import { CaseSkipped, Driver } from './support/driver.js';
-import { checkCase, Conformance, npmVersion } from './support/harness.js';
+import { Driver } from './support/driver.js';
+import { Conformance, npmVersion } from './support/harness.js';
+import { runDriverCase } from './support/run-case.js';
 
 let conf: Conformance;
 beforeAll(async () => {
@@ -43,14 +43,7 @@ for (const c of CLIENTS) {
     for (const shape of APP_CASES) {
       it(shape, async (ctx) => {
         if (startError) throw startError;
-        try {
-          const r = await conf.case(c.name, shape, () => driver!.run(shape), { calls: shape.includes('2 steps') ? 2 : 1, gap: gapFor(c.short, shape) });
-          checkCase(r);
-        } catch (e) {
-          if (!(e instanceof CaseSkipped)) throw e;
-          conf.skip(c.name, shape, e.message);
-          ctx.skip();
-        }
+        await runDriverCase(conf, c, shape, driver!, ctx);
       });
     }
   });

@@ -11,10 +11,10 @@
 // gaps.ts declares a client gap, exactly what the client emitted (and the gap must be real).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { gapFor } from './gaps.js';
 import { APP_CASES } from './js/app-cases.js';
-import { CaseSkipped, Driver } from './support/driver.js';
-import { checkCase, Conformance } from './support/harness.js';
+import { Driver } from './support/driver.js';
+import { Conformance } from './support/harness.js';
+import { runDriverCase } from './support/run-case.js';
 import { ensurePythonEnv, pinned, type PythonEnv } from './support/python-env.js';
 
 const DRIVER = 'test/conformance/python/driver.py';
@@ -113,14 +113,7 @@ for (const c of CLIENTS) {
       it(shape, async (ctx) => {
         if (envError) throw envError;
         if (startError) throw startError;
-        try {
-          const r = await conf.case(c.name, shape, () => driver!.run(shape), { calls: shape.includes('2 steps') ? 2 : 1, gap: gapFor(c.short, shape) });
-          checkCase(r);
-        } catch (e) {
-          if (!(e instanceof CaseSkipped)) throw e;
-          conf.skip(c.name, shape, e.message);
-          ctx.skip();
-        }
+        await runDriverCase(conf, c, shape, driver!, ctx);
       });
     }
   });
