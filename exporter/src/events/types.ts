@@ -45,6 +45,8 @@ export interface RequestRecord {
   /** Never a label; pseudonymised in the request log. */
   userId?: string;
   sessionId?: string;
+  /** The API key (or gateway virtual key) the call was made with, for per-key limits; never a label, pseudonymised like users. */
+  apiKey?: string;
   requestId?: string;
   tokens: TokenCounts;
   /** The caller's own estimate of input tokens, for estimate-vs-actual efficiency. */
