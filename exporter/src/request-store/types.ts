@@ -102,6 +102,11 @@ export interface RequestStore {
   totals(f: RequestFilter): Promise<Totals>;
   /** Per-session totals, most expensive first by default; `total` is the number of sessions. */
   sessions(q: SessionQuery): Promise<{ rows: SessionRow[]; total: number }>;
+  /**
+   * Totals per user (or per API key) pseudonym with a request in [fromMs, toMs): seeds the per-user
+   * limit totals at start (limits/), and the top-users panels.
+   */
+  subjects(kind: 'user' | 'apiKey', fromMs: number, toMs: number): Promise<Array<Totals & { subject: string }>>;
   /** Deletes every row of a user pseudonym; returns rows deleted. */
   eraseUser(user: string): Promise<number>;
   /** Retention: deletes rows older than `beforeMs`; returns rows deleted. */
