@@ -1,12 +1,11 @@
 // Dashboard 4: revenue, cost, margin and where the money goes; plus cost donuts, usage-by-team/
-// project bars and the per-request usage log (from Loki). Panel refresh rates run 60s-600s; the
-// dashboard refreshes at the fastest (60s).
+// project bars, the per-request usage log and top sessions and users (from the request store).
+// Panel refresh rates run 60s-600s; the dashboard refreshes at the fastest (60s).
 import {
   BarGaugeDisplayMode,
   GraphGradientMode,
   LineStyleBuilder,
   ReduceDataOptionsBuilder,
-  TableFooterOptionsBuilder,
   TableSortByFieldStateBuilder,
   VisibilityMode,
   VizOrientation,
@@ -18,26 +17,17 @@ import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as Text, TextMode } from '@grafana/grafana-foundation-sdk/text';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
-import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
-import { baseDashboard, catalog, F, ignores, LOKI, PROM, UID } from './defaults.js';
+import { BUDGET_PROJECTED, BUDGET_USED, SAVINGS_ESTIMATE } from '../prometheus/src/names.js';
+import { baseDashboard, catalog, F, ignores, PROM, UID } from './defaults.js';
 import { costTips } from './cost-tips.js';
 import { cell, compose } from './layout.js';
-import { byName, donut, fieldOverrides, keepFields, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
+import { byName, donut, fieldOverrides, legend, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
+import { topSessionsTable, topUsersTable, usageLogTable } from './store-panels.js';
 import { BUCKET, CURRENCY, MONEY, RANGE, RF, cost, costPerMillionTokens, inc, modelKey, money, revenue, rule, tokenRate, tokens } from './queries.js';
 import { dailyCostStat } from './executive-overview.js';
 import * as th from './thresholds.js';
 
 const byModel = 'provider, model';
-
-/**
- * The per-request log line (exporter/src/log/request-log.ts) as table columns. Only stream labels
- * app, provider and status exist in Loki; everything else is extracted from the JSON line.
- */
-export const USAGE_LOG_QUERY =
-  '{app="tokenscope", provider=~"$provider"} ' +
-  '| json msg="msg", event_time="event_time", project="project", model="model", team="team", feature="feature", ' +
-  'input="tokens.input", output="tokens.output", total="tokens.total", cost="cost_usd" ' +
-  `| msg="${REQUEST_LOG_MESSAGE}" | model=~"$model" | team=~"$team" | feature=~"$feature"`;
 
 export function build(): Dashboard {
   const d = baseDashboard({
@@ -103,7 +93,7 @@ export function build(): Dashboard {
       .tooltip(tooltip())
       .targets([
         prom(cost(BUCKET), { legend: 'hourly cost' }),
-        prom(`${money(inc('ai_request_cost_dollars_sum', F.usage, '1d'))} / 24`, { legend: '24h rolling average' }),
+        prom(`${money(inc('ai_cost_dollars_total', F.usage, '1d'))} / 24`, { legend: '24h rolling average' }),
         // The budget line comes from the exporter's catalog series, so it follows catalog reloads;
         // days_in_month() is the month the budget rules divide by (not a 30-day month).
         prom(money('max(ai_budget_dollars{scope="total"}) / scalar(days_in_month()) / 24'), { legend: 'hourly budget' }),
@@ -210,8 +200,8 @@ export function build(): Dashboard {
       .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
       .withTarget(prom(`sort_desc(${series})`, { instant: true, legend: '{{scope}} {{name}}' }));
   const budgetIgnores = ignores(['provider', 'model', 'team', 'feature'], 'each bar is a catalog budget scope (total, team, provider, model), recorded per scope');
-  const budgetUsed = budgetBars('Budget Used This Month', 'How much of each monthly budget is spent this month (UTC calendar month to date)? Recorded month-to-date spend over the catalog budget per scope (total, team, provider, model); yellow at the warning ratio, red when spent.' + budgetIgnores, 'scope_name:ai_budget_used:ratio');
-  const budgetProjected = budgetBars('Budget Forecast This Month', 'Will we stay within budget this month (UTC calendar month)? Recorded month-end projection over the catalog budget per scope; above 100% means the current pace overruns.' + budgetIgnores, 'scope_name:ai_budget_projected:ratio');
+  const budgetUsed = budgetBars('Budget Used This Month', 'How much of each monthly budget is spent this month (UTC calendar month to date)? Recorded month-to-date spend over the catalog budget per scope (total, team, provider, model); yellow at the warning ratio, red when spent.' + budgetIgnores, BUDGET_USED);
+  const budgetProjected = budgetBars('Budget Forecast This Month', 'Will we stay within budget this month (UTC calendar month)? Recorded month-end projection over the catalog budget per scope; above 100% means the current pace overruns.' + budgetIgnores, BUDGET_PROJECTED);
 
   const opportunityText = [
     ['prompt_caching', 'Cache the repeated prompt prefix'],
@@ -223,7 +213,7 @@ export function build(): Dashboard {
       .title('Savings Opportunities')
       .description('Where could we save, and how much per month? The recording rules\' savings estimates per provider, model, feature and opportunity (prompt caching, a cheaper model of the same family, prompt trimming), from the last day of traffic at catalog prices; largest first.' + ignores(['team'], 'the savings estimates are recorded per provider, model and feature'))
       .datasource(PROM)
-      .withTarget(prom(`sort_desc(${money(rule('provider_model_feature_opportunity:ai_savings_dollars:monthly_estimate', RF.providerModelFeature))})`, { instant: true, table: true }))
+      .withTarget(prom(`sort_desc(${money(rule(SAVINGS_ESTIMATE, RF.providerModelFeature))})`, { instant: true, table: true }))
       .transformations([organize({ opportunity: 'Opportunity', provider: 'Provider', model: 'Model', feature: 'Feature', Value: 'Est. savings / month' })])
       .sortBy([new TableSortByFieldStateBuilder().displayName('Est. savings / month').desc(true)]),
     {
@@ -232,37 +222,8 @@ export function build(): Dashboard {
     },
   );
 
-  const usageLog = fieldOverrides(
-    new Table()
-      .title('Usage Log')
-      .description('What did each individual request use and cost? The per-request log line from Loki (newest first, up to 1000 rows, paginated); sort by any column. Cost is the logged cost_usd, in US dollars whatever the display currency.')
-      .datasource(LOKI)
-      .withTarget(loki(USAGE_LOG_QUERY, { maxLines: 1000 }))
-      .transformations([
-        // Loki returns labels as one JSON field; turn them into columns, keep the usage-log ones.
-        { id: 'extractFields', options: { source: 'labels', format: 'auto', replace: false, keepTime: false } },
-        keepFields(['event_time', 'project', 'model', 'input', 'output', 'total', 'cost']),
-        {
-          id: 'convertFieldType',
-          options: {
-            fields: {},
-            conversions: [
-              { targetField: 'event_time', destinationType: 'time' },
-              ...['input', 'output', 'total', 'cost'].map((f) => ({ targetField: f, destinationType: 'number' })),
-            ],
-          },
-        },
-        organize({ event_time: 'Date', project: 'Project', model: 'Model', input: 'Input Tokens', output: 'Output Tokens', total: 'Total Tokens', cost: 'Cost' }, []),
-      ])
-      .sortBy([new TableSortByFieldStateBuilder().displayName('Date').desc(true)])
-      .footer(new TableFooterOptionsBuilder().show(false).reducer([]).enablePagination(true)),
-    {
-      'Input Tokens': [unit('short')],
-      'Output Tokens': [unit('short')],
-      'Total Tokens': [unit('short')],
-      Cost: [unit('currencyUSD'), { id: 'decimals', value: 6 }],
-    },
-  );
+  // The usage log, top sessions and top users read the request store with SQL (store-panels.ts).
+  const usageLog = usageLogTable();
 
   return compose(
     d,
@@ -282,7 +243,7 @@ export function build(): Dashboard {
         title: 'Budgets and savings',
         rows: [[cell(budgetUsed, 6, 9), cell(budgetProjected, 6, 9), cell(savings, 12, 9)]],
       },
-      { title: 'Per-request usage log', rows: [[cell(usageLog, 24, 12)]] },
+      { title: 'Per-request usage log', rows: [[cell(usageLog, 24, 12)], [cell(topSessionsTable(), 12, 9), cell(topUsersTable(), 12, 9)]] },
     ],
   );
 }

@@ -2,6 +2,7 @@
 // prefix, tags, the dashboards dropdown, refresh choices, timezone and the template variables every
 // dashboard carries. The catalog (providers, colours, SLO targets, budgets) is read once, here.
 import {
+  AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
   DashboardLinkBuilder,
@@ -14,10 +15,14 @@ import {
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
+import { catalogFingerprint } from '../exporter/src/catalog/fingerprint.js';
 import { loadCatalog } from '../exporter/src/catalog/load.js';
 import type { Catalog } from '../exporter/src/catalog/schema.js';
 
 export const catalog: Catalog = loadCatalog();
+/** The catalog these dashboards are built from: tagged `catalog-<fingerprint>` and compared with ai_catalog_info. */
+export const CATALOG_FINGERPRINT = catalogFingerprint(catalog);
 
 export const TITLE_PREFIX = 'Tokenscope / ';
 
@@ -149,12 +154,31 @@ export interface DashboardOptions {
   from: string;
 }
 
+/**
+ * Marks, on every time-series panel, when a series was exported under another catalog than this
+ * dashboard's (a mis-deployed exporter, or backfilled data): its thresholds and budgets may not
+ * fit those numbers. An annotation rather than a panel, so no dashboard's layout changes.
+ */
+function catalogMismatchAnnotation(): AnnotationQueryBuilder {
+  return new AnnotationQueryBuilder()
+    .name('Catalog mismatch')
+    .datasource(PROM)
+    .enable(true)
+    .iconColor('red')
+    .target(new PromQuery().refId('catalog').expr(`max by (job, instance, fingerprint) (ai_catalog_info{fingerprint!="${CATALOG_FINGERPRINT}"})`))
+    .step('1m')
+    .titleFormat('Catalog mismatch')
+    .textFormat(`{{instance}} exported with catalog {{fingerprint}}; this dashboard was built from catalog ${CATALOG_FINGERPRINT}.`)
+    .tagKeys('instance,fingerprint');
+}
+
 /** A DashboardBuilder with the shared defaults; panels are added by the caller (see layout.ts). */
 export function baseDashboard(o: DashboardOptions): DashboardBuilder {
   return new DashboardBuilder(TITLE_PREFIX + o.title)
     .uid(o.uid)
     .description(o.description)
-    .tags([...TAGS, ...o.tags])
+    .tags([...TAGS, ...o.tags, `catalog-${CATALOG_FINGERPRINT}`])
+    .annotation(catalogMismatchAnnotation())
     .timezone(TIMEZONE)
     .time({ from: o.from, to: 'now' })
     .refresh(o.refresh)

@@ -1,6 +1,7 @@
 // docs/dashboards.md, rendered from the built dashboards so the panel reference (question, query,
 // recorded series) cannot drift from what Grafana shows. The prose around it lives here too.
 import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { HEALTH_SCORE } from '../prometheus/src/names.js';
 import { catalog, SCHEMA_VERSION, TAGS, TIMEZONE, TITLE_PREFIX } from './defaults.js';
 import * as th from './thresholds.js';
 
@@ -13,6 +14,8 @@ export interface BuiltDashboard {
 interface Query {
   refId?: string;
   expr: string;
+  /** SQL panels (store-panels.ts) carry rawSql instead of expr. */
+  rawSql?: string;
   legendFormat?: string;
   instant?: boolean;
   format?: string;
@@ -55,10 +58,13 @@ function panelsOf(d: Dashboard): Array<{ panel: Panel; core: boolean; row?: stri
 
 function panelSection(p: Panel, row: string | undefined): string {
   const targets = (p.targets ?? []) as unknown as Query[];
-  const rules = [...new Set(targets.flatMap((t) => recordedSeries(t.expr)))];
+  const sql = targets.length > 0 && targets.every((t) => t.rawSql !== undefined);
+  const rules = sql ? [] : [...new Set(targets.flatMap((t) => recordedSeries(t.expr)))];
   const source =
     targets.length === 0
       ? 'no query (generated from the catalog)'
+      : sql
+        ? 'the request store (PostgreSQL, one row per request)'
       : targets[0].datasource?.type === 'loki'
         ? 'Loki (the exporter\'s log lines)'
         : targets.every((t) => t.expr.includes('ALERTS{'))
@@ -76,6 +82,10 @@ function panelSection(p: Panel, row: string | undefined): string {
     '',
   ];
   for (const t of targets) {
+    if (sql) {
+      lines.push(`${t.refId} (SQL, table):`, '', '```sql', t.rawSql!, '```', '');
+      continue;
+    }
     const how = [t.instant ? 'instant' : 'range', t.format === 'table' ? 'table' : '', t.legendFormat && t.legendFormat !== '__auto' ? `legend \`${t.legendFormat}\`` : '']
       .filter(Boolean)
       .join(', ');
@@ -123,8 +133,8 @@ the exporter and evaluates \`prometheus/rules/\`).
   picked); one over the picked range says “over the selected range”; “this month” panels read the
   month-to-date budget rules (UTC calendar month); fixed windows are named (“(24h)”, “last 7 days”).
 - **Money** is shown in the catalog's display currency (\`currency.display\`, ${catalog.currency.display} here; Grafana unit
-  \`currency${catalog.currency.display}\`), converted with the exporter's \`ai_currency_exchange_rate\` series when it is not USD; the
-  usage log's \`cost_usd\` stays in dollars. Budget lines divide the monthly budget by \`days_in_month()\`,
+  \`currency${catalog.currency.display}\`), converted with the exporter's \`ai_currency_exchange_rate\` series when it is not USD (the
+  request-store panels with the catalog's \`usd_rate\`). Budget lines divide the monthly budget by \`days_in_month()\`,
   as the budget rules do.
 - **Schema version.** The JSON declares \`schemaVersion\` ${SCHEMA_VERSION}, the newest the Grafana that
   docker-compose.yml pins understands (the SDK would write a newer one).
@@ -149,7 +159,7 @@ the exporter and evaluates \`prometheus/rules/\`).
     .filter((o) => o.slo.availability !== g.availability)
     .map((o) => o.provider)
     .join(', ')}) get their own colours in the per-provider availability grid. The health score
-  (\`provider:ai_health:score\`) is already relative to each provider's targets (100 = within all of
+  (\`${HEALTH_SCORE}\`) is already relative to each provider's targets (100 = within all of
   them), so one set of bands fits all: green from 90, red below 60.
 - **Units**: dollars \`currencyUSD\`, tokens and counts \`short\`, durations \`s\`, ratios \`percentunit\`,
   request rates \`reqpm\`/\`reqps\`.
@@ -172,6 +182,17 @@ the exporter and evaluates \`prometheus/rules/\`).
 
 The error tail (the latest failing requests) is the incident dashboard's core “Recent Errors Table” (Loki);
 the raw tail is “Application Logs”.
+
+## Request store
+
+The usage log, top sessions, top users and active sessions read the exporter's request store
+(PostgreSQL datasource uid \`tokenscope-store\`, table \`requests\`, a read-only role) with SQL:
+per-request rows, sessions and users are never Prometheus labels. The time range is
+\`$__unixEpochNanoFrom()\`/\`$__unixEpochNanoTo()\` on \`ts_ms\` (the indexed column, half-open like
+the usage API), the filters \`provider ~ '^(\${provider:regex})$'\` and so on (an absent team or
+feature is \`unknown\`, as on the metrics). \`test/dashboards/store-panels.test.ts\` runs every
+query, with Grafana's macros and variables substituted, against a real PostgreSQL. The API
+behind the same rows (JSON pages, CSV export) is in docs/usage-api.md.
 
 ## Loki
 

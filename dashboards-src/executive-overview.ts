@@ -9,6 +9,7 @@ import {
 } from '@grafana/grafana-foundation-sdk/common';
 import { FieldColorBuilder, FieldColorModeId, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
+import { AVAILABILITY_SLO, HEALTH_SCORE } from '../prometheus/src/names.js';
 import { baseDashboard, IGNORES_HEALTH, IGNORES_LATENCY, IGNORES_SLO, ignores, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
 import { alertList, drillDown, hourlyRequestBars, legend, prom, providerColors, providerThresholds, stat } from './panels.js';
@@ -50,7 +51,7 @@ export function build(): Dashboard {
   })
     .min(0)
     .max(100)
-    .withTarget(prom(`avg(${rule('provider:ai_health:score', RF.provider)})`, { legend: 'health' }));
+    .withTarget(prom(`avg(${rule(HEALTH_SCORE, RF.provider)})`, { legend: 'health' }));
 
   const rpm = stat('Active Requests/min', 'How much LLM traffic is flowing right now? Requests per minute over the last 5 minutes, for the selected providers, models, teams and features.', {
     unit: 'reqpm',
@@ -75,7 +76,7 @@ export function build(): Dashboard {
   })
     .textMode(BigValueTextMode.ValueAndName)
     .dataLinks([toComparison])
-    .withTarget(prom(rule('provider:ai_health:score', RF.provider), { instant: true, legend: '{{provider}}' }));
+    .withTarget(prom(rule(HEALTH_SCORE, RF.provider), { instant: true, legend: '{{provider}}' }));
 
   const volume = providerColors(
     hourlyRequestBars(
@@ -100,7 +101,7 @@ export function build(): Dashboard {
       .orientation(VizOrientation.Horizontal)
       .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
       .dataLinks([toIncident])
-      .withTarget(prom(`sort_desc(${rule('provider:ai_provider_errors_per_requests:ratio_rate1d', RF.provider)})`, { instant: true, legend: '{{provider}}' })),
+      .withTarget(prom(`sort_desc(${rule(AVAILABILITY_SLO.errorRatio('1d'), RF.provider)})`, { instant: true, legend: '{{provider}}' })),
     th.errorRatio,
   );
 

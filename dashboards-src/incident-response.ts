@@ -20,7 +20,9 @@ import { PanelBuilder as StatusHistory } from '@grafana/grafana-foundation-sdk/s
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
+import { AVAILABILITY_SLO } from '../prometheus/src/names.js';
 import { baseDashboard, catalog, F, IGNORES_SLO, ignores, LOKI, PROM, UID } from './defaults.js';
+import { latencyBudgetLeft, latencyBurnRate } from './latency-slo.js';
 import { cell, compose } from './layout.js';
 import { alertList, BREAKER_MAPPINGS, drillDown, fieldOverrides, keepFields, legend, loki, organize, prom, providerColors, providerThresholds, stat, tooltip } from './panels.js';
 import { RF, errorRatio, rule } from './queries.js';
@@ -39,7 +41,7 @@ export function build(): Dashboard {
   const d = baseDashboard({
     uid: UID.incident,
     title: 'Real-Time Incident Response',
-    description: 'Firing alerts, error rates, SLO compliance, circuit breakers and the failing requests themselves.',
+    description: 'Firing alerts, error rates, SLO compliance, circuit breakers and the failing requests themselves; the latency SLO below.',
     tags: ['incident'],
     refresh: '5s',
     from: 'now-1h',
@@ -68,7 +70,7 @@ export function build(): Dashboard {
     .thresholds(th.steps(th.RED, [[g.availability, th.YELLOW], [g.availability + budget / 2, th.GREEN]]))
     .showThresholdMarkers(true)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-    .withTarget(prom(`1 - ${avg30d('provider:ai_provider_errors:rate5m')} / ${avg30d('provider:ai_requests:rate5m')}`, { instant: true, legend: `availability (${period})` }));
+    .withTarget(prom(`1 - ${avg30d(AVAILABILITY_SLO.bad5m)} / ${avg30d(AVAILABILITY_SLO.total5m)}`, { instant: true, legend: `availability (${period})` }));
 
   const errorRate = providerColors(
     new TimeSeries()
@@ -126,7 +128,7 @@ export function build(): Dashboard {
       .rowHeight(0.9)
       .legend(legend({ hidden: true }))
       .tooltip(tooltip())
-      .withTarget(prom(`1 - ${rule('provider:ai_provider_errors_per_requests:ratio_rate1h', RF.provider)}`, { legend: '{{provider}}' })),
+      .withTarget(prom(`1 - ${rule(AVAILABILITY_SLO.errorRatio('1h'), RF.provider)}`, { legend: '{{provider}}' })),
     th.availability,
   );
 
@@ -174,5 +176,5 @@ export function build(): Dashboard {
     [cell(availability, 24, 12)],
     [cell(recentErrors, 24, 10)],
     [cell(logs, 24, 10)],
-  ]);
+  ], [{ title: 'Latency SLO', rows: [[cell(latencyBurnRate(), 16, 8), cell(latencyBudgetLeft(), 8, 8)]] }]);
 }

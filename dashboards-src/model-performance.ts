@@ -17,6 +17,7 @@ import { PanelBuilder as StatusHistory } from '@grafana/grafana-foundation-sdk/s
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
+import { MODEL_BUCKET_RATE, MODEL_ERROR_RATIO_5M, MODEL_LATENCY_QUANTILE, MODEL_REQUESTS_5M } from '../prometheus/src/names.js';
 import { baseDashboard, F, IGNORES_LATENCY, PROM, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
 import { byName, colourCell, drillDown, fieldOverrides, hourlyRequestBars, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
@@ -87,11 +88,11 @@ export function build(): Dashboard {
 
   // Latency has no team or feature label: the health score and the busiest-model ranking beside it
   // are per provider/model (provider and model filters only), so ranking and values agree.
-  const requests5m = rule('provider_model:ai_requests:rate5m', RF.providerModel);
-  const score = `100 * (1 - ${rule('provider_model:ai_request_errors_per_requests:ratio_rate5m', RF.providerModel)}) * (${withinLatencySlo()})`;
+  const requests5m = rule(MODEL_REQUESTS_5M, RF.providerModel);
+  const score = `100 * (1 - ${rule(MODEL_ERROR_RATIO_5M, RF.providerModel)}) * (${withinLatencySlo()})`;
   const healthGauge = new Gauge()
     .title('Model Health Gauge')
-    .description("How healthy are the three busiest models right now? Score 0-100 = share of requests that succeeded × share that finished within the provider's p95 latency target (recorded over 5m); the three models with the most requests per second." + IGNORES_LATENCY)
+    .description("How healthy are the three busiest models right now? Score 0-100 = share of requests that succeeded × share that finished within the provider's p95 latency target (the latency SLO's good requests, per model: recorded 5m bucket rates at the recorded target, slo.global's for a provider the catalog lacks); the three models with the most requests per second." + IGNORES_LATENCY)
     .datasource(PROM)
     .unit('none')
     .decimals(1)
@@ -139,7 +140,7 @@ export function build(): Dashboard {
         prom(
           modelKey(
             // max by drops the quantile label, so the three queries merge into one row per model.
-            `max by (provider, model) (${rule('provider_model_quantile:ai_request_duration_seconds:histogram_quantile_rate5m', `${RF.providerModel}, quantile="${q}"`)}) and on (provider, model) topk(10, ${requests5m})`,
+            `max by (provider, model) (${rule(MODEL_LATENCY_QUANTILE('5m'), `${RF.providerModel}, quantile="${q}"`)}) and on (provider, model) topk(10, ${requests5m})`,
           ),
           { instant: true, table: true },
         ),
@@ -182,7 +183,7 @@ export function build(): Dashboard {
     .legend(legend({ hidden: true }))
     .tooltip(tooltip())
     .withTarget(
-      prom(topModels(`histogram_quantile(0.95, ${rule('provider_model_le:ai_request_duration_seconds_bucket:rate1h', RF.providerModel)})`, 10, RANGE, F.model), {
+      prom(topModels(`histogram_quantile(0.95, ${rule(MODEL_BUCKET_RATE('1h'), RF.providerModel)})`, 10, RANGE, F.model), {
         legend: '{{provider}}/{{model}}',
       }),
     );

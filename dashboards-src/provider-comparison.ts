@@ -14,7 +14,9 @@ import { PanelBuilder as Gauge } from '@grafana/grafana-foundation-sdk/gauge';
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
+import { AVAILABILITY_SLO, HEALTH_SCORE, LATENCY_SLO } from '../prometheus/src/names.js';
 import { baseDashboard, F, IGNORES_HEALTH, IGNORES_LATENCY, IGNORES_SLO, ignores, PROM, UID } from './defaults.js';
+import { SLO_PERIOD } from './latency-slo.js';
 import { cell, compose } from './layout.js';
 import { BREAKER_MAPPINGS, byName, colourCell, donut, drillDown, fieldOverrides, legend, merge, organize, prom, providerColors, tooltip, unit } from './panels.js';
 import { BUCKET, MONEY, RANGE, RF, cost, costPerMillionTokens, errorRatio, latencyQuantile, requestRate, requests, rule, successRatio, tokenRate } from './queries.js';
@@ -43,7 +45,7 @@ export function build(): Dashboard {
     .thresholds(th.health())
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
     .dataLinks([toModels('${__field.labels.provider}')])
-    .withTarget(prom(rule('provider:ai_health:score', RF.provider), { instant: true, legend: '{{provider}}' }));
+    .withTarget(prom(rule(HEALTH_SCORE, RF.provider), { instant: true, legend: '{{provider}}' }));
 
   // One column per query, joined on the provider label. Recorded series where a rule exists (the
   // window is in the column name), raw counters for totals over the picked range. Cell colours
@@ -51,13 +53,17 @@ export function build(): Dashboard {
   const q = (name: string, extra = '') => rule(name, extra ? `${RF.provider}, ${extra}` : RF.provider);
   const p95Thresholds = { id: 'thresholds', value: th.latency().build() };
   const columns: Array<[string, string, DynamicConfigValue[]]> = [
-    ['Health', q('provider:ai_health:score'), [unit('none'), { id: 'decimals', value: 1 }, { id: 'thresholds', value: th.health().build() }, colourCell()]],
+    ['Health', q(HEALTH_SCORE), [unit('none'), { id: 'decimals', value: 1 }, { id: 'thresholds', value: th.health().build() }, colourCell()]],
     ['Requests', requests(RANGE, 'provider'), [unit('short')]],
     ['Req/s (5m)', requestRate('5m', 'provider'), [unit('reqps'), { id: 'decimals', value: 2 }]],
     ['Errors (5m)', errorRatio('5m', 'provider'), [unit('percentunit'), { id: 'decimals', value: 2 }, { id: 'thresholds', value: th.errorRatio().build() }, colourCell()]],
-    ['Availability (30d)', q('provider:ai_availability:ratio_rate30d'), [unit('percentunit'), { id: 'decimals', value: 3 }, { id: 'thresholds', value: th.availability().build() }, colourCell()]],
-    ['SLO target', q('provider:ai_availability_objective:ratio'), [unit('percentunit'), { id: 'decimals', value: 2 }]],
-    ['Error budget left', q('provider:ai_error_budget:remaining_ratio'), [unit('percentunit'), { id: 'decimals', value: 0 }, { id: 'thresholds', value: th.steps(th.RED, [[0, th.YELLOW], [0.5, th.GREEN]]).build() }, colourCell()]],
+    ['Availability (30d)', q(AVAILABILITY_SLO.sli(SLO_PERIOD)), [unit('percentunit'), { id: 'decimals', value: 3 }, { id: 'thresholds', value: th.availability().build() }, colourCell()]],
+    ['SLO target', q(AVAILABILITY_SLO.objective), [unit('percentunit'), { id: 'decimals', value: 2 }]],
+    ['Error budget left', q(AVAILABILITY_SLO.remaining), [unit('percentunit'), { id: 'decimals', value: 0 }, { id: 'thresholds', value: th.budgetLeft().build() }, colourCell()]],
+    // The latency SLO: share of requests within the provider's p95 target, against latency_objective.
+    [`Latency SLO (${SLO_PERIOD})`, q(LATENCY_SLO.sli(SLO_PERIOD)), [unit('percentunit'), { id: 'decimals', value: 2 }, { id: 'thresholds', value: th.latencySli().build() }, colourCell()]],
+    ['Latency objective', q(LATENCY_SLO.objective), [unit('percentunit'), { id: 'decimals', value: 1 }]],
+    ['Latency budget left', q(LATENCY_SLO.remaining), [unit('percentunit'), { id: 'decimals', value: 0 }, { id: 'thresholds', value: th.budgetLeft().build() }, colourCell()]],
     ['p50 (1h)', latencyQuantile('0.5', '1h', 'provider'), [unit('s')]],
     ['p95 (1h)', latencyQuantile('0.95', '1h', 'provider'), [unit('s'), p95Thresholds, colourCell()]],
     ['p99 (1h)', latencyQuantile('0.99', '1h', 'provider'), [unit('s')]],
@@ -74,8 +80,8 @@ export function build(): Dashboard {
   const matrix = fieldOverrides(
     new Table()
       .title('Comparison Matrix')
-      .description('How do providers compare on every metric at once? One row per provider: health, volume, error ratio, 30-day availability against its SLO and error budget left, latency quantiles, spend, unit prices and breaker state. Columns with a window in their name (5m, 1h, 30d) cover that window; the rest cover the selected range. Requests, rates, errors, spend and tokens honour every filter; latency quantiles honour provider and model.' +
-        ignores(['model', 'team', 'feature'], 'on Health, Availability, SLO target, Error budget left and Breaker, which are recorded per provider; the latency columns ignore team and feature (latency is kept per provider and model only)') +
+      .description('How do providers compare on every metric at once? One row per provider: health, volume, error ratio, 30-day availability against its SLO and error budget left, the 30-day latency SLO (share of requests within the p95 latency target of their provider) against its latency objective and latency error budget left, latency quantiles, spend, unit prices and breaker state. Columns with a window in their name (5m, 1h, 30d) cover that window; the rest cover the selected range. Requests, rates, errors, spend and tokens honour every filter; latency quantiles honour provider and model.' +
+        ignores(['model', 'team', 'feature'], 'on Health, Availability, SLO target, Error budget left, the Latency SLO, objective and budget columns and Breaker, which are recorded per provider; the latency quantile columns ignore team and feature (latency is kept per provider and model only)') +
         ' Click a provider for its models.')
       .datasource(PROM)
       .targets(columns.map(([, expr]) => prom(perProvider(expr), { instant: true, table: true })))
@@ -171,7 +177,7 @@ export function build(): Dashboard {
       .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
       .legend(legend({ table: true, right: true, calcs: ['min', 'mean'] }))
       .tooltip(tooltip())
-      .withTarget(prom(`1 - ${q('provider:ai_provider_errors_per_requests:ratio_rate1h')}`, { legend: '{{provider}}' })),
+      .withTarget(prom(`1 - ${q(AVAILABILITY_SLO.errorRatio('1h'))}`, { legend: '{{provider}}' })),
   );
 
   return compose(d, UID.providers, [

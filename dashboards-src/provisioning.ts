@@ -1,7 +1,9 @@
 // Grafana file provisioning: one dashboards provider that maps sub-directories to folders, and
-// the two datasources with the fixed uids the dashboards' variables default to.
+// the datasources with fixed uids: the two the dashboards' variables default to, and the request
+// store the SQL panels read (store-panels.ts).
 import { dump } from 'js-yaml';
 import { LOKI_UID, PROMETHEUS_UID } from './defaults.js';
+import { storeDatasource } from './store-panels.js';
 
 /** Where docker-compose/Helm mount provisioning/dashboards inside the Grafana container. */
 export const DASHBOARDS_MOUNT = '/etc/grafana/provisioning/dashboards';
@@ -55,6 +57,7 @@ export function datasources(): string {
         editable: false,
         jsonData: { maxLines: 1000 },
       },
+      storeDatasource(),
     ],
   });
 }

@@ -4,8 +4,8 @@
 // Windows: `$__rate_interval` for "now" views (Grafana keeps it ≥ 4 scrapes), `$__range` for totals
 // over the picked time range, `$__interval` for bucketed trends (the panel's min interval sets the
 // bucket, e.g. 1h for the "1-hour granularity" panels).
-import { sloFor } from '../exporter/src/catalog/load.js';
-import { leMatcher } from '../exporter/src/metrics/exposition.js';
+import { latencyTargets, withinTarget } from '../prometheus/src/concerns/latency.js';
+import { MODEL_BUCKET_RATE, MODEL_TOKENS_1H } from '../prometheus/src/names.js';
 import { catalog, F } from './defaults.js';
 
 export const RATE = '$__rate_interval';
@@ -41,7 +41,7 @@ export const money = (usdExpr: string) =>
   CURRENCY === 'USD' ? usdExpr : `(${usdExpr}) * scalar(max(ai_currency_exchange_rate{currency="${CURRENCY}"}))`;
 
 /** Spend in the display currency, every filter applied. */
-export const cost = (w: string, labels = '') => money(inc('ai_request_cost_dollars_sum', F.usage, w, labels));
+export const cost = (w: string, labels = '') => money(inc('ai_cost_dollars_total', F.usage, w, labels));
 export const revenue = (w: string, labels = '') => money(inc('ai_revenue_dollars_total', F.usage, w, labels));
 /** Requests per second over w (raw counter: honours team and feature, unlike the recorded rates). */
 export const requestRate = (w: string, labels = '') => rate('ai_requests_total', F.usage, w, labels);
@@ -74,7 +74,7 @@ export const costPerMillionTokens = (w: string, labels = '') => `1e6 * ${cost(w,
  * 1h): honours the provider and model filters. Latency is not kept per team or feature.
  */
 export const latencyQuantile = (q: string, w: '5m' | '1h', labels: string, filter = 'provider=~"$provider", model=~"$model"') =>
-  `histogram_quantile(${q}, sum by (${labels}, le) (provider_model_le:ai_request_duration_seconds_bucket:rate${w}{${filter}}))`;
+  `histogram_quantile(${q}, sum by (${labels}, le) (${MODEL_BUCKET_RATE(w)}{${filter}}))`;
 
 /**
  * `(expr) and on (provider, model) topk(n, …)`: keeps the n models with the most requests over w,
@@ -86,9 +86,6 @@ export const topModels = (expr: string, n: number, w: string, filter = F.usage) 
 
 /** Adds a "series" label "provider/model": a unique x-axis/category key (gpt-4o runs on openai and azure). */
 export const modelKey = (expr: string) => `label_join(${expr}, "series", "/", "provider", "model")`;
-
-/** Regex-escapes a label value for use inside a PromQL double-quoted string (Go escapes: `\\.`). */
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
 
 // Recording rules (prometheus/rules/*.yml, listed in docs/rules.md). They are aggregated to
 // provider (and model, feature) level, so a panel on one would ignore the team (and feature)
@@ -109,28 +106,15 @@ export const rule = (name: string, filter: string) => `${name}{${filter}}`;
 
 /** Hourly input + output tokens per provider and model (recorded 1h increases). */
 export const tokens1h = (filter = RF.providerModel) =>
-  `(${rule('provider_model:ai_tokens_input:increase1h', filter)} + ${rule('provider_model:ai_tokens_output:increase1h', filter)})`;
-
-/** Catalog providers grouped by their p95 latency target (global default applied). */
-function providersByLatencyTarget(): Map<number, string[]> {
-  const byTarget = new Map<number, string[]>();
-  for (const p of catalog.providers) {
-    const t = sloFor(catalog, p.slug).latency_p95_seconds;
-    byTarget.set(t, [...(byTarget.get(t) ?? []), escapeRegex(p.slug)]);
-  }
-  return byTarget;
-}
+  `(${rule(MODEL_TOKENS_1H.input, filter)} + ${rule(MODEL_TOKENS_1H.output, filter)})`;
 
 /**
- * Share of requests per provider and model that finished within their provider's p95 latency
- * target, from the recorded 5m bucket rates. The exporter puts every catalog target into the bucket
- * layout, so `le="<target>"` is an exact bucket; one selector per distinct target, joined with `or`
- * (the provider sets are disjoint), over the +Inf bucket (all requests).
+ * Share of requests per provider and model that finished within their provider's latency target,
+ * from the recorded 5m bucket rates: the latency SLO's good events (the rule generator's own
+ * expression, per model), over the +Inf bucket (all requests with a duration). Providers missing
+ * from the catalog are held to slo.global's target, as in the rules.
  */
 export function withinLatencySlo(filter = RF.providerModel): string {
-  const series = 'provider_model_le:ai_request_duration_seconds_bucket:rate5m';
-  const parts = [...providersByLatencyTarget()].map(
-    ([t, slugs]) => `sum by (provider, model) (${rule(series, `${filter}, provider=~"${slugs.join('|')}", ${leMatcher(t)}`)})`,
-  );
-  return `(${parts.join(' or ')}) / sum by (provider, model) (${rule(series, `${filter}, le="+Inf"`)})`;
+  const series = MODEL_BUCKET_RATE('5m');
+  return `(${withinTarget(latencyTargets(catalog), series, ['provider', 'model'], filter, true)}) / sum by (provider, model) (${rule(series, `${filter}, le="+Inf"`)})`;
 }

@@ -34,7 +34,7 @@ export function availability(t: SloTargets = g): ThresholdsConfigBuilder {
 }
 
 /**
- * Health score bands (0-100, recording rule provider:ai_health:score). The score is already
+ * Health score bands (0-100, the recorded health score). The score is already
  * relative to each provider's own SLO targets (100 = within all of them), so one set of bands fits
  * every provider: from 90 healthy; below 60 failing (a half-open breaker alone scores 50, an error
  * ratio at 5× target with latency on target 40).
@@ -51,6 +51,33 @@ export function errorRatio(t: SloTargets = g): ThresholdsConfigBuilder {
   return steps(GREEN, [
     [t.error_rate, YELLOW],
     [Math.max(modelErrorRatio, t.error_rate), RED],
+  ]);
+}
+
+/**
+ * Latency SLI (share of requests within the provider's latency target, 0-1): red below twice the
+ * allowed slow share, yellow below the objective, green at it (as availability()).
+ */
+export function latencySli(t: SloTargets = g): ThresholdsConfigBuilder {
+  return steps(RED, [
+    [t.latency_objective - (1 - t.latency_objective), YELLOW],
+    [t.latency_objective, GREEN],
+  ]);
+}
+
+/** Share of an SLO's error budget left in its period (1 untouched, negative overspent): red once spent, yellow below half. */
+export function budgetLeft(): ThresholdsConfigBuilder {
+  return steps(RED, [
+    [0, YELLOW],
+    [0.5, GREEN],
+  ]);
+}
+
+/** Burn rate (1 = spending the budget exactly over the period): yellow above 1, red at the alert factor. */
+export function burnRate(pageFactor: number): ThresholdsConfigBuilder {
+  return steps(GREEN, [
+    [1, YELLOW],
+    [pageFactor, RED],
   ]);
 }
 
@@ -94,7 +121,7 @@ export function efficiency(): ThresholdsConfigBuilder {
 export function providerSloOverrides(): Array<{ provider: string; slo: SloTargets }> {
   return catalog.providers
     .map((p) => ({ provider: p.slug, slo: sloFor(catalog, p.slug) }))
-    .filter(({ slo }) => slo.availability !== g.availability || slo.error_rate !== g.error_rate || slo.latency_p95_seconds !== g.latency_p95_seconds);
+    .filter(({ slo }) => slo.availability !== g.availability || slo.error_rate !== g.error_rate || slo.latency_p95_seconds !== g.latency_p95_seconds || slo.latency_objective !== g.latency_objective);
 }
 
 export const globalSlo = g;

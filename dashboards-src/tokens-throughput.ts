@@ -15,17 +15,12 @@ import { PanelBuilder as BarChart } from '@grafana/grafana-foundation-sdk/barcha
 import { PanelBuilder as Gauge } from '@grafana/grafana-foundation-sdk/gauge';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as XYChart, SeriesMapping, XYSeriesConfigBuilder } from '@grafana/grafana-foundation-sdk/xychart';
-import { REQUEST_LOG_MESSAGE } from '../exporter/src/log/request-log.js';
-import { baseDashboard, F, LOKI, UID } from './defaults.js';
+import { baseDashboard, F, UID } from './defaults.js';
 import { cell, compose } from './layout.js';
-import { byName, donut, fieldOverrides, legend, loki, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
+import { byName, donut, fieldOverrides, legend, merge, organize, prom, providerColors, stat, tooltip, unit } from './panels.js';
+import { activeSessionsStat } from './store-panels.js';
 import { BUCKET, CURRENCY, MONEY, RANGE, cost, costPerMillionTokens, inc, inputTokens, modelKey, outputTokens, requests, tokenRate, tokens } from './queries.js';
 import * as th from './thresholds.js';
-
-/** Distinct pseudonymous sessions in the per-request log over the range (sessions are never metric labels). */
-export const ACTIVE_SESSIONS_QUERY =
-  'count(sum by (session) (count_over_time({app="tokenscope", provider=~"$provider"} ' +
-  `| json msg="msg", session="session", model="model", team="team", feature="feature" | msg="${REQUEST_LOG_MESSAGE}" | session!="" | model=~"$model" | team=~"$team" | feature=~"$feature" [$__range])))`;
 
 export function build(): Dashboard {
   const d = baseDashboard({
@@ -157,10 +152,8 @@ export function build(): Dashboard {
     card('Calls', 'Requests over the selected range, successful or not.', 'short', requests(RANGE)),
     card('Avg Tokens per Call', 'Mean input plus output tokens per request over the selected range.', 'short', `(${tokens(RANGE)}) / ${requests(RANGE)}`, 0),
     card('Avg Cost per Call', `Mean spend per request over the selected range, in ${CURRENCY}.`, MONEY, `${cost(RANGE)} / ${requests(RANGE)}`, 5),
-    stat('Active Sessions', 'How many distinct (pseudonymous) sessions made requests over the selected range? Counted from the per-request log in Loki; sessions are never metric labels.', { unit: 'short' })
-      .datasource(LOKI)
-      .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('text'))
-      .withTarget(loki(ACTIVE_SESSIONS_QUERY, { instant: true })),
+    // Sessions live in the request store only (store-panels.ts): never metric labels.
+    activeSessionsStat(),
   ];
 
   const overTime = new TimeSeries()

@@ -11,6 +11,9 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeDashboardArtifacts } from '../dashboards-src/build.js';
 import { REPO_ROOT, RULES_DIR, writeRuleArtifacts } from '../prometheus/src/generate.js';
+import { writeMetricsDoc } from '../exporter/src/contract/docs.js';
+import { writeStackConfigs } from '../prometheus/src/stack-configs.js';
+import { loadCatalog } from '../exporter/src/catalog/load.js';
 
 export interface Generator {
   name: string;
@@ -23,6 +26,8 @@ export const GENERATORS: Generator[] = [
   { name: 'prometheus rules (npm run build:rules)', owns: [RULES_DIR], write: (out, repo) => void writeRuleArtifacts(out, repo) },
   // docs/dashboards.md is generated too and compared, but docs/ holds hand-written files: not owned.
   { name: 'dashboards (npm run build:dashboards)', owns: ['provisioning/dashboards'], write: (out) => void writeDashboardArtifacts(out) },
+  { name: 'docs/metrics.md (npm run build:docs)', owns: [], write: (out) => void writeMetricsDoc(out) },
+  { name: 'Prometheus and Alertmanager configs (npm run build:rules)', owns: [], write: (out, repo) => void writeStackConfigs(out, loadCatalog(), repo) },
 ];
 
 function filesUnder(dir: string): string[] {

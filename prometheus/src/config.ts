@@ -1,7 +1,10 @@
 // The mixin config: everything the rule modules need, derived once from the catalog (budgets, SLO
 // targets and thresholds live there) plus the few knobs that are ours, not the platform teams'.
 // Like kubernetes-mixin's _config: one object, passed to every module, no module reads files.
+import { catalogFingerprint } from '../../exporter/src/catalog/fingerprint.js';
 import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { PROVIDER_ERROR_TYPES } from '../../exporter/src/contract/labels.js';
+import type { ErrorType } from '../../exporter/src/events/types.js';
 import { formatDuration, parseDuration } from './duration.js';
 import type { Severity } from './model.js';
 
@@ -31,10 +34,19 @@ export interface BurnAlert {
 
 export interface RuleConfig {
   catalog: Catalog;
-  /** Scrape job of the exporter, for `up` (ai_* series carry no job when backfilled, so rules never select on it). */
+  /** Catalog `monitoring.exporter_job`: the exporter's job_name in the generated scrape configs. */
   exporterJob: string;
+  /**
+   * Matchers for the exporter's scrape targets (catalog `monitoring.exporter_selector`, default
+   * job="<exporter_job>"), for `up` and ai_catalog_info; other ai_* series carry no job when
+   * backfilled, so rules never select them on it.
+   */
+  exporterSelector: string;
   alertPrefix: string;
+  /** Catalog `monitoring.runbook_url`. */
   runbookBaseUrl: string;
+  /** Fingerprint of the catalog these rules are built from (exporter/src/catalog/fingerprint.ts). */
+  catalogFingerprint: string;
   /**
    * Interval of the groups whose long ranges are costly and move slowly. At most half of
    * Prometheus' 5-minute lookback: a recorded sample older than 5 minutes is invisible, so a
@@ -48,7 +60,7 @@ export interface RuleConfig {
     /** The SLO period as a PromQL range, from catalog `slo.period_days`. */
     period: string;
     /** Error types that spend a provider's availability budget (the rest are the caller's). */
-    providerErrorTypes: string[];
+    providerErrorTypes: readonly ErrorType[];
     burnAlerts: BurnAlert[];
     /** Every window a burn-rate alert reads, de-duplicated and sorted. */
     burnWindows: string[];
@@ -116,16 +128,18 @@ export function ruleConfig(catalog: Catalog, opts: GenerateOptions = {}): RuleCo
   const burnWindows = [...windows].sort((a, b) => parseDuration(a) - parseDuration(b));
   return {
     catalog,
-    exporterJob: 'tokenscope',
+    exporterJob: catalog.monitoring.exporter_job,
+    exporterSelector: (catalog.monitoring.exporter_selector ?? `job="${catalog.monitoring.exporter_job}"`).trim(),
     alertPrefix: 'TokenScope',
-    runbookBaseUrl: 'https://github.com/tokenscope/tokenscope/blob/main/docs/runbooks.md',
+    runbookBaseUrl: catalog.monitoring.runbook_url,
+    catalogFingerprint: catalogFingerprint(catalog),
     slowInterval: '2m',
     maxForSeconds: opts.maxFor === undefined ? undefined : parseDuration(opts.maxFor),
     slo: {
       period: formatDuration(periodSeconds),
       // invalid_request, auth_error and content_filter are the caller's doing: they show in the
       // error ratios and the model error alert, but do not spend the provider's budget.
-      providerErrorTypes: ['server_error', 'timeout', 'rate_limit', 'other'],
+      providerErrorTypes: PROVIDER_ERROR_TYPES,
       burnAlerts,
       burnWindows,
       minRequestsPerWindow: catalog.slo.min_requests_per_window,

@@ -2,10 +2,12 @@
 // walk this list, so adding a concern is one line here.
 import type { Catalog } from '../../exporter/src/catalog/schema.js';
 import { budgetRules } from './concerns/budget.js';
+import { catalogRules } from './concerns/catalog.js';
 import { costRules } from './concerns/cost.js';
 import { exporterRules } from './concerns/exporter.js';
 import { healthRules } from './concerns/health.js';
 import { latencyRules } from './concerns/latency.js';
+import { limitRules } from './concerns/limits.js';
 import { savingsRules } from './concerns/savings.js';
 import { sloRulesFile } from './concerns/slo.js';
 import { tokenRules } from './concerns/tokens.js';
@@ -17,12 +19,14 @@ import { renderRuleFile } from './render.js';
 const CONCERNS: Array<(cfg: RuleConfig) => RuleFile> = [
   costRules,
   budgetRules,
+  limitRules,
   sloRulesFile,
   latencyRules,
   tokenRules,
   healthRules,
   savingsRules,
   exporterRules,
+  catalogRules,
   watchdogRules,
 ];
 

@@ -24,7 +24,7 @@ function route(labels: Record<string, string>, config = ALERTMANAGER_CONFIG): st
 
 describe('alertmanager.yml', () => {
   it('passes amtool check-config, committed and as the loopback variant (templates loaded)', () => {
-    expect(amtool(['check-config', ALERTMANAGER_CONFIG])).toMatch(/SUCCESS[\s\S]*4 inhibit rules[\s\S]*4 receivers[\s\S]*1 templates/);
+    expect(amtool(['check-config', ALERTMANAGER_CONFIG])).toMatch(/SUCCESS[\s\S]*5 inhibit rules[\s\S]*4 receivers[\s\S]*1 templates/);
     const dir = mkdtempSync(join(tmpdir(), 'tokenscope-amcfg-'));
     const variant = writeAlertmanagerVariant({ sinkUrl: 'http://127.0.0.1:1', dir });
     expect(amtool(['check-config', variant])).toContain('SUCCESS');
@@ -80,6 +80,19 @@ describe('alertmanager.yml against the generated alert rules', () => {
     // The breaker's own alerts (Open, Stale) are neither error nor latency alerts.
     const wanted = alerts.filter((a) => (a.file === 'slo' || a.file === 'latency') && !a.alert.startsWith('TokenScopeCircuitBreaker')).map((a) => a.alert).sort();
     expect(targeted).toEqual(wanted);
+  });
+
+  it('every fast-burn page inhibits its own slow-burn ticket, per provider', () => {
+    const cfg = load(readFileSync(ALERTMANAGER_CONFIG, 'utf8')) as { inhibit_rules: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }> };
+    const fast = alerts.filter((a) => a.alert.endsWith('FastBurn')).map((a) => a.alert);
+    expect(fast.length).toBeGreaterThanOrEqual(2);
+    for (const f of fast) {
+      const rule = cfg.inhibit_rules.find((r) => r.source_matchers.includes(`alertname="${f}"`));
+      expect(rule, f).toBeDefined();
+      expect(rule!.target_matchers).toEqual([`alertname="${f.replace(/FastBurn$/, 'SlowBurn')}"`]);
+      expect(alerts.map((a) => a.alert)).toContain(f.replace(/FastBurn$/, 'SlowBurn'));
+      expect(rule!.equal).toEqual(['provider']);
+    }
   });
 
   it('the budget inhibition names alerts that exist and share the scope and name labels', () => {

@@ -1,7 +1,13 @@
 // `npm run bench`: ingestion throughput against a JSON.parse-only baseline measured in the same run,
 // and /metrics render time and size at ≥50,000 samples against plain prom-client. Targets:
-// full path ≥ 60% of the baseline; render ≤ 100 ms at 50k samples; overlapping scrapes share a render.
+// full path ≥ 60% of the baseline; render ≤ 50 ms at 50k samples; overlapping scrapes share a render.
+// Before the metric contract and after, alternated on the same shared box (load 2-8): ingest
+// canonical 41-46% before, 41-49% after; mixed 44-62% before, 46-55% after (noise, the hot path is
+// unchanged); render alone, to a flat string, 32 ms at 55,753 samples (2,040 tuples of 26) before,
+// 36 ms at 55,353 samples (6,528 tuples of 8) after. Inside this bench, after its ingest rounds,
+// the render takes 44-72 ms depending on the box's load.
 import { Counter, Histogram, Registry } from 'prom-client';
+import { METRICS as M } from '../../exporter/src/contract/metrics.js';
 import { loadCatalog } from '../../exporter/src/catalog/load.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
 import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
@@ -51,25 +57,27 @@ function benchIngest(label: string, shapes: (t: ReturnType<typeof makeTruths>[nu
 }
 
 async function benchRender() {
-  // Just over 50k samples: 17 providers × 4 models × 5 features × 6 teams = 2,040 request tuples.
-  const p = new Pipeline(catalog);
+  // Just over 50k samples: 17 providers × 4 models × 12 features × 8 teams = 6,528 request tuples
+  // (8 samples each) and 68 provider/model pairs, above the default tuple cap.
+  const p = new Pipeline(catalog, { series: { request: 10_000 } });
   const reg = new Registry();
-  const reqs = new Counter({ name: 'ai_requests_total', help: 'h', labelNames: ['provider', 'model', 'feature', 'team', 'status'], registers: [reg] });
-  const tokNames = ['input', 'output', 'cache_read', 'cache_write', 'reasoning', 'estimated'];
-  const toks = tokNames.map((n) => new Counter({ name: `ai_tokens_${n}_total`, help: 'h', labelNames: ['provider', 'model', 'feature', 'team'], registers: [reg] }));
-  const cost = new Histogram({ name: 'ai_request_cost_dollars', help: 'h', labelNames: ['provider', 'model', 'feature', 'team'], buckets: [...p.store.costBuckets], registers: [reg] });
+  const req = ['provider', 'model', 'feature', 'team'];
+  const reqs = new Counter({ name: M.requests.name, help: 'h', labelNames: [...req, 'status'], registers: [reg] });
+  const counters = [M.tokensInput, M.tokensOutput, M.tokensCacheRead, M.tokensCacheWrite, M.cost, M.revenue];
+  const toks = counters.map((m) => new Counter({ name: m.name, help: 'h', labelNames: req, registers: [reg] }));
+  const cost = new Histogram({ name: M.requestCost.name, help: 'h', labelNames: ['provider', 'model'], buckets: [...p.store.costBuckets], registers: [reg] });
   let i = 0;
   for (const prov of catalog.providers) {
     for (let m = 0; m < 4; m++) {
-      for (let f = 0; f < 5; f++) {
-        for (let t = 0; t < 6; t++) {
+      for (let f = 0; f < 12; f++) {
+        for (let t = 0; t < 8; t++) {
           const model = `model-${m}`;
           const rec = { timestamp: 1_790_000_000_000 + i++, provider: prov.slug, model, feature: `f${f}`, team: `t${t}`, input_tokens: 100, output_tokens: 10, latency_ms: 1200, cost_usd: 0.001 };
           p.ingestLine(JSON.stringify(rec), 'file');
           const labels = { provider: prov.slug, model, feature: `f${f}`, team: `t${t}` };
           reqs.inc({ ...labels, status: 'success' });
           for (const c of toks) c.inc(labels, 10);
-          cost.observe(labels, 0.001);
+          cost.observe({ provider: prov.slug, model }, 0.001);
         }
       }
     }
@@ -81,7 +89,8 @@ async function benchRender() {
   for (let k = 0; k < 15; k++) {
     p.store.version++; // force a fresh render each time
     const t0 = performance.now();
-    size = (await r.metrics()).length;
+    // byteLength: the time to a flat string the HTTP layer can write, not only to build it.
+    size = Buffer.byteLength(await r.metrics());
     times.push(performance.now() - t0);
   }
   const stock: number[] = [];
@@ -91,7 +100,7 @@ async function benchRender() {
     stock.push(performance.now() - t0);
   }
   console.log(`/metrics render: ${samples.toLocaleString()} samples, ${(size / 1024 / 1024).toFixed(1)} MiB`);
-  console.log(`  tokenscope          : ${median(times).toFixed(1)} ms median (target ≤ 100 ms)`);
+  console.log(`  tokenscope          : ${median(times).toFixed(1)} ms median (target ≤ 50 ms)`);
   console.log(`  plain prom-client   : ${median(stock).toFixed(1)} ms median (same request series, fewer families)`);
 
   // Ten scrapes arriving together share one render.
@@ -105,7 +114,7 @@ async function benchRender() {
 const canonical = benchIngest('canonical events', () => 'canonical');
 const mixed = benchIngest('mixed provider shapes', (t, i) => shapeFor(t, i));
 const rr = await benchRender();
-const ok = canonical >= 0.6 && rr.ms <= 100 && rr.samples >= 50_000 && rr.shared === 1;
+const ok = canonical >= 0.6 && rr.ms <= 50 && rr.samples >= 50_000 && rr.shared === 1;
 console.log(ok ? 'bench: targets met' : 'bench: TARGETS MISSED');
 void mixed;
 process.exitCode = ok ? 0 : 1;

@@ -240,7 +240,7 @@ function questions(): Question[] {
   return [
     {
       name: '30-day cost by model',
-      raw: 'sum by (provider, model) (increase(ai_request_cost_dollars_sum[30d]))',
+      raw: 'sum by (provider, model) (increase(ai_cost_dollars_total[30d]))',
       rules: 'provider_model:ai_cost_dollars:increase30d',
     },
     {
@@ -250,12 +250,12 @@ function questions(): Question[] {
     },
     {
       name: 'month-end forecast (total)',
-      raw: `sum(increase(ai_request_cost_dollars_sum[${mtdDays}d])) + sum(increase(ai_request_cost_dollars_sum[7d])) / 7 * ${daysLeft}`,
+      raw: `sum(increase(ai_cost_dollars_total[${mtdDays}d])) + sum(increase(ai_cost_dollars_total[7d])) / 7 * ${daysLeft}`,
       rules: ':ai_cost_dollars:month_end_projection',
     },
     {
       name: 'month-to-date spend by team',
-      raw: `sum by (team) (increase(ai_request_cost_dollars_sum[${mtdDays}d]))`,
+      raw: `sum by (team) (increase(ai_cost_dollars_total[${mtdDays}d]))`,
       rules: 'team:ai_cost_dollars:month_to_date',
     },
     {

@@ -138,7 +138,7 @@ async function underLoad(sc: Scenario): Promise<number> {
       fileLines = Number(/^ai_exporter_lines_total\{source="file"\} (\d+)$/m.exec(text)?.[1] ?? 0);
       samples = Math.max(samples, text.split('\n').filter((l) => l && !l.startsWith('#')).length);
       // The exporter's own worst event-loop delay since the previous scrape (prom-client resets it per collect).
-      const lagMax = Number(/^ai_exporter_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? NaN);
+      const lagMax = Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? NaN);
       if (Number.isFinite(lagMax)) lags.push(lagMax * 1000);
       await new Promise((r) => setTimeout(r, 100));
     }

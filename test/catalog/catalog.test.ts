@@ -40,7 +40,7 @@ describe('catalog', () => {
     const c = parseCatalog(MINIMAL);
     expect(c.currency).toEqual({ display: 'USD', usd_rate: 1 });
     expect(c.budgets.warning_ratio).toBe(0.8);
-    expect(sloFor(c, 'openai')).toEqual({ availability: 0.99, latency_p95_seconds: 5, error_rate: 0.01 });
+    expect(sloFor(c, 'openai')).toEqual({ availability: 0.99, latency_p95_seconds: 5, latency_objective: 0.95, error_rate: 0.01 });
     expect(sloFor(c, 'local').latency_p95_seconds).toBe(10);
   });
 

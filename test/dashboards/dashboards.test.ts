@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Panel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { generateDashboards, REPO_ROOT } from '../../dashboards-src/build.js';
 import { catalog, UID } from '../../dashboards-src/defaults.js';
+import { STORE_TYPE, STORE_UID } from '../../dashboards-src/store-panels.js';
 import { allPanels, dashboards, key, panels, type PanelInfo } from './support/walk.js';
 import { expand, panelContext } from './support/expand.js';
 import { analyseLogql, fieldProblems } from './support/logql.js';
@@ -41,7 +42,8 @@ const titleOf = (listed: string) => listed.replace(/ \((17|top)\)$/, '');
  */
 const EXTRAS: Record<string, string[]> = {
   [UID.models]: ['Per-model Usage', 'Latency Trend'],
-  [UID.business]: ['Cost by Model (share)', 'Cost by Provider', 'Usage by Team', 'Usage by Project', 'Budget Used This Month', 'Budget Forecast This Month', 'Savings Opportunities', 'Usage Log'],
+  [UID.incident]: ['Latency Burn Rate (1h)', 'Latency Error Budget Left'],
+  [UID.business]: ['Cost by Model (share)', 'Cost by Provider', 'Usage by Team', 'Usage by Project', 'Budget Used This Month', 'Budget Forecast This Month', 'Savings Opportunities', 'Usage Log', 'Top Sessions by Cost', 'Top Users by Cost'],
   [UID.tokens]: ['Tokens Today', 'Cost Today', 'Calls', 'Avg Tokens per Call', 'Avg Cost per Call', 'Active Sessions', 'Tokens over Time', 'Calls by Hour', 'Tokens by Provider'],
 };
 
@@ -56,6 +58,8 @@ const REFRESH: Record<string, string> = {
 };
 
 const isLoki = (p: PanelInfo) => p.panel.datasource?.type === 'loki';
+/** SQL panels on the request store: run against a real PostgreSQL by test/usage-api/store-panels.test.ts. */
+const isStore = (p: PanelInfo) => p.panel.datasource?.type === STORE_TYPE;
 
 /** A query as Grafana sends it with every variable on All. */
 const ALL = { provider: '.*', model: '.*', team: '.*', feature: '.*' };
@@ -140,6 +144,7 @@ describe('schema validation (ajv, draft-07)', () => {
     for (const p of everyPanel) {
       for (const t of p.targets) {
         const type = t.datasource?.type;
+        if (type === STORE_TYPE) continue;
         const v = schemas.validator(type === 'loki' ? 'loki#/definitions/dataquery' : 'prometheus#/definitions/Dataquery');
         if (type !== 'loki' && type !== 'prometheus') problems.push(`${key(p)} ${t.refId}: datasource type ${type}`);
         const ok = v(t as unknown);
@@ -208,7 +213,7 @@ describe('panels', () => {
     for (const p of everyPanel) {
       expect(p.panel.description?.length ?? 0, key(p)).toBeGreaterThan(30);
       if (p.targets.length) {
-        expect(['${datasource}', '${loki}'], key(p)).toContain(p.panel.datasource?.uid);
+        expect(['${datasource}', '${loki}', STORE_UID], key(p)).toContain(p.panel.datasource?.uid);
         for (const t of p.targets) expect(t.datasource, key(p)).toEqual(p.panel.datasource);
       }
     }
@@ -282,7 +287,7 @@ describe('dashboard defaults', () => {
 describe('queries (static)', () => {
   it('every PromQL expression parses with @prometheus-io/lezer-promql (variables expanded)', () => {
     const problems: string[] = [];
-    for (const p of everyPanel.filter((x) => !isLoki(x))) {
+    for (const p of everyPanel.filter((x) => !isLoki(x) && !isStore(x))) {
       for (const t of p.targets) {
         const expr = expanded(p, t.expr);
         const tree = promqlParser.parse(expr);
@@ -294,7 +299,7 @@ describe('queries (static)', () => {
 
   it('every LogQL expression parses with @grafana/lezer-logql and uses only fields of the llm_request line', () => {
     const loki = everyPanel.filter(isLoki);
-    expect(loki.map((p) => p.panel.title).sort()).toEqual(['Active Sessions', 'Application Logs', 'Recent Errors Table', 'Usage Log']);
+    expect(loki.map((p) => p.panel.title).sort()).toEqual(['Application Logs', 'Recent Errors Table']);
     for (const p of loki) {
       for (const t of p.targets) {
         const r = analyseLogql(expanded(p, t.expr));
@@ -312,7 +317,7 @@ describe('queries (static)', () => {
 
   it('read recording rules that prometheus/rules/ defines', () => {
     const defined = recordedNames();
-    const used = new Set(everyPanel.flatMap((p) => p.targets.flatMap((t) => recordedSeries(t.expr))));
+    const used = new Set(everyPanel.filter((p) => !isStore(p)).flatMap((p) => p.targets.flatMap((t) => recordedSeries(t.expr))));
     // Request, token, cost and revenue panels read the raw counters (every filter applies); the
     // recorded series left are latency, health, SLO, budget and savings ones.
     expect(used.size).toBeGreaterThan(10);

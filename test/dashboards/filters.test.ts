@@ -122,7 +122,7 @@ describe('money', () => {
     }
     // With a display currency other than USD every spend query converts with the exporter's rate series.
     if (catalog.currency.display !== 'USD') {
-      for (const x of exprs.filter((e) => e.expr.includes('ai_request_cost_dollars_sum'))) expect(x.expr, key(x.p)).toContain('ai_currency_exchange_rate');
+      for (const x of exprs.filter((e) => e.expr.includes('ai_cost_dollars_total'))) expect(x.expr, key(x.p)).toContain('ai_currency_exchange_rate');
     }
   });
 });

@@ -21,7 +21,7 @@ function expectParseable(text: string): void {
   expect(r.output).not.toMatch(/parsing error|error while linting/);
   expect([0, 3]).toContain(r.status);
   // Lint notes, if any, concern prom-client's process metrics only.
-  for (const l of r.output.split('\n').filter(Boolean)) expect(l).toMatch(/^ai_exporter_(nodejs|process)_/);
+  for (const l of r.output.split('\n').filter(Boolean)) expect(l).toMatch(/^(nodejs|process)_/);
 }
 
 const event = (extra: Record<string, unknown>) => ({ timestamp: '2025-06-01T12:00:00Z', provider: 'openai', feature: 'chat', team: 'a', output_tokens: 1, ...extra });

@@ -43,6 +43,8 @@ describe('ingest totals across every log shape', () => {
     for (const model of new Set(truths.map((t) => t.model))) {
       const m = truths.filter((t) => t.model === model).reduce((a, t) => a + expectedCost(catalog, t), 0);
       expect(sum(samples, 'ai_request_cost_dollars_sum', { model })).toBeCloseTo(m, 6);
+      // The spend counter on the full label set adds up to the same per model.
+      expect(sum(samples, 'ai_cost_dollars_total', { model })).toBeCloseTo(m, 6);
     }
     expect(sum(samples, 'ai_unpriced_requests_total')).toBe(0);
   });

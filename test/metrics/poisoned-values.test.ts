@@ -106,7 +106,7 @@ describe('restoring a damaged state', () => {
     expect(sum(x, 'ai_exporter_state_repaired_series_total')).toBe(4);
     // Counting goes on, the reset series from 0.
     s.recordRequest(rec({ model: 'gpt-4o', feature: 'poisoned' }), { costUsd: 1, revenueUsd: 0, priced: true });
-    expect(sum(parseExposition(s.render()), 'ai_request_cost_dollars_sum', { feature: 'poisoned' })).toBe(1);
+    expect(sum(parseExposition(s.render()), 'ai_cost_dollars_total', { feature: 'poisoned' })).toBe(1);
   });
 
   it('repairs damaged ingest counters through the pipeline too', () => {

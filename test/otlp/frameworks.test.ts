@@ -52,7 +52,7 @@ async function run(wire: Wire, record: (tracer: Tracer, flush: () => Promise<voi
     cacheRead: sum(s, 'ai_tokens_cache_read_total', w),
     cacheWrite: sum(s, 'ai_tokens_cache_write_total', w),
     reasoning: sum(s, 'ai_tokens_reasoning_total', w),
-    cost: sum(s, 'ai_request_cost_dollars_sum', w),
+    cost: sum(s, 'ai_cost_dollars_total', w),
     ignored: (reason: string) => sum(s, 'ai_exporter_otlp_ignored_spans_total', { reason }),
   };
 }

@@ -50,7 +50,7 @@ describe.each<Encoding>(['protobuf', 'json'])('OTLP/HTTP %s', (enc) => {
     expect(sum(s, 'ai_requests_total', { ...w, status: 'error' })).toBe(1);
     expect(sum(s, 'ai_unpriced_requests_total', { provider: 'openai', model: 'gpt-4o' })).toBe(1);
     expect(sum(s, 'ai_tokens_input_total', w)).toBe(3000);
-    expect(sum(s, 'ai_request_cost_dollars_sum', w)).toBeCloseTo(3000 * 2.5e-6 + 300 * 10e-6, 12);
+    expect(sum(s, 'ai_cost_dollars_total', w)).toBeCloseTo(3000 * 2.5e-6 + 300 * 10e-6, 12);
     expect(sum(s, 'ai_exporter_lines_total', { source: 'otlp' })).toBe(5);
     expect(sum(s, 'ai_exporter_rejected_lines_total', { source: 'otlp', reason: 'missing_field' })).toBe(1);
     expect(sum(s, 'ai_exporter_otlp_ignored_spans_total', { reason: 'not_genai' })).toBe(1);
@@ -112,7 +112,7 @@ describe.each<Encoding>(['protobuf', 'json'])('OTLP/HTTP %s', (enc) => {
     const w = { provider: 'openai', model: 'gpt-4o', feature: 'batch' };
     expect(sum(s, 'ai_requests_total', w)).toBe(3);
     expect(sum(s, 'ai_tokens_input_total', w)).toBe(3000);
-    expect(sum(s, 'ai_request_cost_dollars_sum', w)).toBeCloseTo(3000 * 2.5e-6 + 300 * 10e-6, 12);
+    expect(sum(s, 'ai_cost_dollars_total', w)).toBeCloseTo(3000 * 2.5e-6 + 300 * 10e-6, 12);
   });
 
   it('answers 400 with a Status for a body that is not an export request, and counts nothing', async () => {

@@ -107,10 +107,10 @@ describe('metric points as request counts', () => {
     const s = await t.samples();
     expect(sum(s, 'ai_requests_total', { feature: 'b' })).toBe(4);
     expect(sum(s, 'ai_tokens_input_total', { feature: 'b' })).toBe(4000);
-    expect(sum(s, 'ai_request_cost_dollars_sum', { feature: 'b' })).toBeCloseTo(4 * (1000 * 2.5e-6 + 100 * 10e-6), 12);
-    // All four at the mean cost of $0.0035: the 0.005 bucket.
-    expect(sum(s, 'ai_request_cost_dollars_bucket', { feature: 'b', le: '0.0025' })).toBe(0);
-    expect(sum(s, 'ai_request_cost_dollars_bucket', { feature: 'b', le: '0.005' })).toBe(4);
+    expect(sum(s, 'ai_cost_dollars_total', { feature: 'b' })).toBeCloseTo(4 * (1000 * 2.5e-6 + 100 * 10e-6), 12);
+    // All four at the mean cost of $0.0035: the 0.005 bucket of the model's cost histogram.
+    expect(sum(s, 'ai_request_cost_dollars_bucket', { model: 'gpt-4o', le: '0.0025' })).toBe(0);
+    expect(sum(s, 'ai_request_cost_dollars_bucket', { model: 'gpt-4o', le: '0.005' })).toBe(4);
   });
 
   it('counts calls from the token histograms when there is no duration histogram', async () => {
@@ -129,7 +129,7 @@ describe('metric points as request counts', () => {
     const s = await t.samples();
     expect(sum(s, 'ai_requests_total', { feature: 'f', status: 'error' })).toBe(2);
     expect(sum(s, 'ai_request_errors_total', { error_type: 'rate_limit' })).toBe(2);
-    expect(sum(s, 'ai_request_cost_dollars_sum', { feature: 'f' })).toBe(0);
+    expect(sum(s, 'ai_cost_dollars_total', { feature: 'f' })).toBe(0);
   });
 
   it('re-buckets durations conservatively, and exactly for a single call', async () => {
@@ -175,9 +175,11 @@ describe('a successful call without usage', () => {
     const s = parseExposition(pipeline.store.render() + pipeline.stats.render() + (await registry.metrics()));
     for (const feature of ['otlp', 'line']) {
       expect(sum(s, 'ai_requests_total', { feature, status: 'success' })).toBe(1);
-      expect(sum(s, 'ai_request_cost_dollars_count', { feature })).toBe(1);
-      expect(sum(s, 'ai_request_cost_dollars_sum', { feature })).toBe(0);
+      expect(sum(s, 'ai_cost_dollars_total', { feature })).toBe(0);
     }
+    // Both priced at 0 in the model's cost histogram.
+    expect(sum(s, 'ai_request_cost_dollars_count', { provider: 'openai', model: 'gpt-4o' })).toBe(2);
+    expect(sum(s, 'ai_request_cost_dollars_sum', { provider: 'openai', model: 'gpt-4o' })).toBe(0);
     expect(sum(s, 'ai_unpriced_requests_total', { provider: 'openai', model: 'gpt-4o' })).toBe(2);
     expect(sum(s, 'ai_tokens_input_total')).toBe(0);
     expect(lines.map((l) => [l.usage_unknown, l.priced, l.cost_usd])).toEqual([

@@ -25,8 +25,9 @@ function series(samples: Sample[], feature: string, team = 'unknown') {
     input: sum(samples, 'ai_tokens_input_total', w),
     output: sum(samples, 'ai_tokens_output_total', w),
     cacheRead: sum(samples, 'ai_tokens_cache_read_total', w),
-    cost: sum(samples, 'ai_request_cost_dollars_sum', w),
-    costCount: sum(samples, 'ai_request_cost_dollars_count', w),
+    cost: sum(samples, 'ai_cost_dollars_total', w),
+    // The cost distribution is by provider and model only.
+    costCount: sum(samples, 'ai_request_cost_dollars_count', { provider: w.provider, model: w.model }),
   };
 }
 

@@ -98,7 +98,7 @@ describe('trackTokens middleware', () => {
     expect(sum(s, 'ai_tokens_cache_write_total', where)).toBe(200);
     expect(sum(s, 'ai_tokens_output_total', where)).toBe(50);
     expect(sum(s, 'ai_project_requests_total', { project: 'helpdesk' })).toBe(1);
-    expect(sum(s, 'ai_request_cost_dollars_sum', where)).toBeGreaterThan(0);
+    expect(sum(s, 'ai_cost_dollars_total', where)).toBeGreaterThan(0);
     // Latency is measured from the request to res.json: the route waited 50 ms.
     expect(sum(s, 'ai_request_duration_seconds_sum', { provider: 'anthropic' })).toBeGreaterThanOrEqual(0.03);
     expect(sum(s, 'ai_request_duration_seconds_sum', { provider: 'anthropic' })).toBeLessThan(5);

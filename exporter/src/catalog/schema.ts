@@ -82,6 +82,11 @@ const sloTargets = z.strictObject({
   availability: ratio,
   /** p95 latency objective in seconds. */
   latency_p95_seconds: z.number().positive(),
+  /**
+   * Latency SLO: share of requests that must finish within latency_p95_seconds (0.95 keeps "p95 at
+   * most latency_p95_seconds"); 1 - it is the latency error budget, so below 1.
+   */
+  latency_objective: z.number().gt(0).lt(1),
   /** Error-rate threshold (ratio), e.g. 0.01. */
   error_rate: ratio,
 });
@@ -90,11 +95,11 @@ export const sloSchema = z.strictObject({
   /** SLO period in days for the error budget (e.g. 30). */
   period_days: z.number().int().positive().default(30),
   /** Targets of every provider; also the objective of providers seen in metrics but missing from the catalog. */
-  global: sloTargets,
+  global: sloTargets.extend({ latency_objective: sloTargets.shape.latency_objective.default(0.95) }),
   providers: z.record(slug, sloTargets.partial()).default({}),
   /**
-   * Burn-rate and latency alerts stay quiet unless the provider served at least this many requests
-   * in the window the alert judges (each burn-rate condition's long window; the p95's 5 minutes).
+   * Burn-rate alerts (availability and latency) stay quiet unless the provider served at least
+   * this many requests in the long window of the condition they judge.
    */
   min_requests_per_window: z.number().int().nonnegative().default(10),
   /**
@@ -125,6 +130,66 @@ export const limitsSchema = z.strictObject({
   dedupe_window_seconds: z.number().int().positive().default(600),
 });
 
+/** One subject's caps; any subset, at least one. Tokens are input + output (cache and reasoning included). */
+const usageCapShape = {
+  daily_dollars: z.number().positive().optional(),
+  monthly_dollars: z.number().positive().optional(),
+  daily_tokens: z.number().int().positive().optional(),
+  monthly_tokens: z.number().int().positive().optional(),
+};
+const hasCap = (c: Record<string, unknown>) => Object.keys(usageCapShape).some((k) => c[k] !== undefined);
+const CAP_NEEDED = 'at least one of daily_dollars, monthly_dollars, daily_tokens, monthly_tokens';
+export const usageCapSchema = z.strictObject(usageCapShape).refine(hasCap, CAP_NEEDED);
+/**
+ * A named subject: its keyed pseudonym (`tokenscope pseudonym <id>`), or an id pseudonymised at
+ * load with the exporter's hash key (fine for API key ids; user ids belong in git as pseudonyms).
+ */
+export const usageSubjectSchema = z
+  .strictObject({ ...usageCapShape, pseudonym: z.string().regex(/^[0-9a-f]{16}$/, 'a 16-character pseudonym (tokenscope pseudonym <id>)').optional(), id: z.string().min(1).optional() })
+  .refine(hasCap, CAP_NEEDED)
+  .refine((s) => (s.pseudonym === undefined) !== (s.id === undefined), 'exactly one of pseudonym or id');
+
+/** Per-user and per-API-key usage limits (exporter/src/limits, docs/limits.md); days and months in UTC. */
+export const usageLimitsSchema = z.strictObject({
+  /** Fraction of a limit at which a subject is "near" it and warnings start. */
+  warning_ratio: ratio.default(0.8),
+  users: z
+    .strictObject({
+      default: usageCapSchema.optional(),
+      /** Caps of users whose requests carry this team (a user entry wins). */
+      teams: z.record(z.string().min(1), usageCapSchema).default({}),
+      subjects: z.array(usageSubjectSchema).default([]),
+    })
+    .default({ teams: {}, subjects: [] }),
+  api_keys: z.strictObject({ default: usageCapSchema.optional(), keys: z.array(usageSubjectSchema).default([]) }).default({ keys: [] }),
+});
+
+/** A PromQL label matcher list (`job="tokenscope", namespace=~"llm-.*"`), as written inside `{}`. */
+const labelMatchers = z
+  .string()
+  .regex(
+    /^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\\n]|\\.)*"\s*(,\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\\n]|\\.)*"\s*)*$/,
+    'PromQL label matchers such as job="tokenscope"',
+  );
+/** An http(s) URL without a trailing "/" and without characters a Go template or YAML would mangle. */
+const baseUrl = z.string().regex(/^https?:\/\/[^\s"'{}<>]*[^\s"'{}<>/]$/, 'an http(s) URL without a trailing "/"');
+
+/**
+ * Settings of the generated monitoring (docs/rules.md, "Monitoring settings"): the scrape job the
+ * Prometheus configs give the exporter, how the exporter-health rules select it, and the links in
+ * alerts and notifications.
+ */
+export const monitoringSchema = z.strictObject({
+  /** job_name of the exporter in the generated Prometheus configs. */
+  exporter_job: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.-]*$/, 'a job name: letters, digits, "_", "." or "-"').default('tokenscope'),
+  /** Matchers selecting the exporter's targets in the exporter-health rules; default job="<exporter_job>". */
+  exporter_selector: labelMatchers.optional(),
+  /** Runbook document; every alert's runbook_url is this plus "#" and the alert name in lower case. */
+  runbook_url: baseUrl.default('https://github.com/tokenscope/tokenscope/blob/main/docs/runbooks.md'),
+  /** Grafana's external URL, for the dashboard links in Alertmanager notifications. */
+  grafana_url: baseUrl.default('http://localhost:3000'),
+});
+
 export const catalogSchema = z.strictObject({
   version: z.literal(1),
   providers: z.array(providerSchema).min(1),
@@ -133,7 +198,9 @@ export const catalogSchema = z.strictObject({
   slo: sloSchema,
   customer_pricing: customerPricingSchema.optional(),
   currency: currencySchema.default({ display: 'USD', usd_rate: 1 }),
+  monitoring: monitoringSchema.prefault({}),
   limits: limitsSchema.default({ label_values: {}, default_label_values: 200, dedupe_window_seconds: 600 }),
+  usage_limits: usageLimitsSchema.default({ warning_ratio: 0.8, users: { teams: {}, subjects: [] }, api_keys: { keys: [] } }),
   /** Thresholds the rules and dashboards share. */
   thresholds: z
     .strictObject({
@@ -155,3 +222,4 @@ export type ProviderEntry = z.output<typeof providerSchema>;
 export type ModelEntry = z.output<typeof modelSchema>;
 export type Prices = z.output<typeof priceSchema>;
 export type SloTargets = z.output<typeof sloSchema>['global'];
+export type MonitoringSettings = z.output<typeof monitoringSchema>;

@@ -5,6 +5,7 @@ import { registerDemoCommand } from '../demo/command.js';
 import { registerPseudonymCommand } from '../log/loki-erasure.js';
 import { VERSION } from '../version.js';
 import type { runBackfill } from './backfill-command.js';
+import { registerEraseCommand } from './erase-command.js';
 import { registerExportCommand } from './export-command.js';
 import type { runIngestOnce } from './ingest-command.js';
 import { registerPricesCommand } from './prices-command.js';
@@ -68,6 +69,8 @@ export function buildProgram(): Command {
     .option('--otlp-team-attribute <key>', 'OTLP span/resource attribute read as team when tokenscope.team is absent ("" for none)', 'team')
     .option('--prometheus-url <url>', 'Prometheus the usage API reads (or env PROMETHEUS_URL)')
     .option('--api-token-file <file>', 'bearer token that enables the read-only usage API at /api/usage (or env TOKENSCOPE_API_TOKEN)')
+    .option('--store <spec>', 'per-request store: sqlite (default: requests.db in --data-dir), sqlite:/path/file.db, postgres://user:pass@host/db, or none; with --no-state the default is none')
+    .option('--store-retention-days <days>', 'delete stored requests older than this, hourly; 0 keeps them all', positiveInt('--store-retention-days'), 400)
     .action(async (opts: ServeOptions) => (await import('./serve-command.js')).runServe(opts));
 
   program
@@ -95,6 +98,7 @@ export function buildProgram(): Command {
 
   registerDemoCommand(program);
   registerPseudonymCommand(program);
+  registerEraseCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);
   registerPricesCommand(program);

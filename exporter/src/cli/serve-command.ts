@@ -1,7 +1,7 @@
 // `tokenscope serve`: the long-running exporter. Wires the catalog, the pipeline, the sources (file
 // tail, HTTP), the request log and the durable state together, and shuts down cleanly on signals.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { loadCatalog } from '../catalog/load.js';
@@ -12,13 +12,21 @@ import { LokiShipper } from '../log/loki-push.js';
 import { CheckpointGate, type ByteGateTarget } from '../log/checkpoint-gate.js';
 import { lokiOptionsFromEnv, registerLokiMetrics } from '../log/loki-serve.js';
 import { createRequestLog } from '../log/request-log.js';
+import { pseudonymizer } from '../log/pseudonym.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
 import { createApp } from '../server/app.js';
+import { UsageLimits } from '../limits/index.js';
 import { listenHttp } from '../server/listen.js';
 import { FileTailer, LineTooLongError, type SavedPositions } from '../sources/file-tail.js';
 import { registerTailMetrics } from '../sources/tail-metrics.js';
 import { activePriceData, stalenessWarning } from '../pricing/price-data.js';
 import { API_TOKEN_ENV, usageApiFromSettings } from '../usage-api/setup.js';
+import { storeApiFromSettings } from '../usage-api/store-setup.js';
+import { defaultClock } from '../clock.js';
+import { describeStore, openRequestStore, parseRetentionDays, parseStoreSpec } from '../request-store/open.js';
+import { registerStoreMetrics, startRetention } from '../request-store/serve.js';
+import { StoreWriter } from '../request-store/writer.js';
+import { resolveHashKey } from './hash-key.js';
 import { applyPriceOptions, type PriceDataOptions } from './price-options.js';
 import { planState, prepareStateDir } from './state-location.js';
 
@@ -52,6 +60,10 @@ export interface ServeOptions extends PriceDataOptions {
   maxModelTuples?: number;
   /** Open HTTP connections at most (server/listen.ts); default 512. */
   maxConnections?: number;
+  /** The request store (request-store/open.ts): sqlite (default, in the data directory), sqlite:/file, postgres://..., none. */
+  store?: string;
+  /** Days of rows kept; 0 keeps them all. Default 400. */
+  storeRetentionDays?: number | string;
 }
 
 function secret(file: string | undefined, envName: string): string | undefined {
@@ -91,13 +103,21 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   // crash re-reading the lines since the last checkpoint never logs a request twice (checkpoint-gate.ts).
   let checkpointNow = (): void => {};
   const gate = plan.stateFile ? new CheckpointGate({ onFull: () => checkpointNow() }) : undefined;
+  // The data directory (with durable state): the request store's default file, its journal and
+  // the generated pseudonym key live next to the state file.
+  const dataDir = plan.stateFile ? dirname(plan.stateFile) : undefined;
+  const storeSpec = parseStoreSpec(opts.store, dataDir);
+  const retentionDays = parseRetentionDays(opts.storeRetentionDays);
   let requestLog: ReturnType<typeof createRequestLog> | undefined;
-  if (opts.requestLog || loki) {
-    let hashKey = secret(opts.hashKeyFile, 'TOKENSCOPE_HASH_KEY');
-    if (!hashKey) {
-      hashKey = randomBytes(32).toString('hex');
-      log.warn('no TOKENSCOPE_HASH_KEY: user/session pseudonyms will change on restart');
-    }
+  let hashKey: string | undefined;
+  if (opts.requestLog || loki || storeSpec.kind !== 'none') {
+    if (plan.stateFile) prepareStateDir(plan.stateFile);
+    const resolved = resolveHashKey({ hashKeyFile: opts.hashKeyFile, dataDir });
+    hashKey = resolved.key;
+    if (resolved.source === 'ephemeral') log.warn('no TOKENSCOPE_HASH_KEY and no data directory: user/session pseudonyms will change on restart');
+    if (resolved.source === 'generated') log.info({ file: join(dataDir!, 'hash.key') }, 'generated the pseudonymisation key (keep it: stored pseudonyms are only reproducible with it)');
+  }
+  if (hashKey !== undefined && (opts.requestLog || loki)) {
     if (opts.requestLog) {
       // The gate holds the lines as UTF-8 bytes and hands over a release as one buffer: maxWrite
       // above the most it holds keeps that one write(2) (checkpoint-gate.ts).
@@ -111,12 +131,36 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     if (loki) pipeline.addSink(createRequestLog({ hashKey, destination: gate ? gate.stream(loki) : loki }));
   }
 
+  const requestStore = await openRequestStore(storeSpec, (msg, details) => log.warn(details, msg));
+  let writer: StoreWriter | undefined;
+  if (requestStore) {
+    writer = new StoreWriter(requestStore, {
+      // A larger memo than the log's: 100k active sessions and users without one HMAC per row.
+      pseudonym: pseudonymizer(hashKey!, 100_000),
+      pseudonymKey: hashKey!,
+      journalPath: dataDir ? join(dataDir, 'store-journal.json') : undefined,
+      onError: (msg, details) => log.warn(details, msg),
+    });
+    pipeline.addSink(writer);
+    log.info({ ...describeStore(storeSpec), retentionDays, journaled: writer.pending }, 'request store open');
+  }
+  const retention = requestStore
+    ? startRetention(requestStore, retentionDays, defaultClock(), (level, msg, details) => log[level](details, msg))
+    : undefined;
+
   let tailer: FileTailer | undefined;
   // Without a tailer, saved positions pass through unchanged: a run without --files must not
   // forget them, or the next run with --files would read those files again from the start.
   let savedPositions: SavedPositions = {};
   if (plan.stateFile) prepareStateDir(plan.stateFile);
-  const state = plan.stateFile ? new StateFile(plan.stateFile, pipeline, () => tailer?.positions() ?? savedPositions) : undefined;
+  // positions() runs inside each save, in the same turn as the counters' snapshot: the store's
+  // queued rows are written (or journaled) there, so no checkpoint covers a row the store lacks.
+  const state = plan.stateFile
+    ? new StateFile(plan.stateFile, pipeline, () => {
+        writer?.checkpoint();
+        return tailer?.positions() ?? savedPositions;
+      })
+    : undefined;
   savedPositions = state?.load() ?? {};
   if (state) log.info({ stateFile: plan.stateFile, files: Object.keys(savedPositions).length }, 'restored state');
   else log.info({ startAt: plan.startAt }, 'no durable state (--no-state): counters start at 0, files already there are read from startAt');
@@ -182,6 +226,12 @@ export async function runServe(opts: ServeOptions): Promise<void> {
 
   if (loki) registerLokiMetrics(renderer.registry, loki);
   if (tailer) registerTailMetrics(renderer.registry, tailer);
+  if (writer) registerStoreMetrics(renderer.registry, writer);
+  // Per-user and per-key usage limits (docs/limits.md): totals seeded from the store before any event is counted.
+  const limits = new UsageLimits({ catalog, hashKey: hashKey ?? resolveHashKey({ hashKeyFile: opts.hashKeyFile, dataDir }).key, store: requestStore, logger: log });
+  await limits.start();
+  pipeline.addSink(limits);
+  limits.register(renderer.registry);
   const app = createApp({
     pipeline,
     renderer,
@@ -190,6 +240,9 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     bodyLimitBytes: opts.bodyLimit,
     logger: log,
     otlp: { featureAttribute: opts.otlpFeatureAttribute, teamAttribute: opts.otlpTeamAttribute },
+    requestStore,
+    limitsApi: limits.router(),
+    usageStoreApi: storeApiFromSettings({ store: requestStore, token: secret(opts.apiTokenFile, API_TOKEN_ENV), catalog, logger: log }),
     usageApi: usageApiFromSettings({ prometheusUrl: opts.prometheusUrl, token: secret(opts.apiTokenFile, API_TOKEN_ENV), catalog, logger: log }),
   });
   // Header, request and keep-alive timeouts and a connection cap (server/listen.ts).
@@ -220,6 +273,13 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     // pino's async stdout may hold lines still being written; wait for them before exiting.
     await requestLog?.flushAsync();
     await loki?.close(2000); // bounded: an unreachable Loki must not hold up the stop
+    // After the final save (which wrote or journaled the queued rows): what is still pending is
+    // retried for a moment, then stays in the journal for the next start.
+    retention?.stop();
+    await writer?.close(5000);
+    await limits.stop();
+    await retention?.running();
+    await requestStore?.close().catch((e: Error) => log.warn({ err: e.message }, 'cannot close the request store'));
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

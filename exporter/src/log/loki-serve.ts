@@ -2,6 +2,7 @@
 // the shipper's health as ai_exporter_loki_* metrics, so a Loki outage shows on /metrics instead of
 // only in a log nobody reads.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { METRICS } from '../contract/metrics.js';
 import { DROP_REASONS, LokiShipper, type LokiShipperOptions } from './loki-push.js';
 
 /**
@@ -37,8 +38,8 @@ export function lokiOptionsFromEnv(env: NodeJS.ProcessEnv): LokiShipperOptions |
 /** Registers the shipper's counters on the exporter's registry (read at scrape time). */
 export function registerLokiMetrics(registry: Registry, loki: LokiShipper): void {
   new Counter({
-    name: 'ai_exporter_loki_lines_sent_total',
-    help: 'Request log lines Loki accepted.',
+    name: METRICS.lokiLinesSent.name,
+    help: METRICS.lokiLinesSent.help,
     registers: [registry],
     collect() {
       this.reset();
@@ -46,9 +47,9 @@ export function registerLokiMetrics(registry: Registry, loki: LokiShipper): void
     },
   });
   new Counter({
-    name: 'ai_exporter_loki_lines_dropped_total',
-    help: 'Request log lines not shipped to Loki: queue_full (oldest dropped while Loki was slow or down), rejected (4xx), retries_exhausted, shutdown.',
-    labelNames: ['reason'],
+    name: METRICS.lokiLinesDropped.name,
+    help: METRICS.lokiLinesDropped.help,
+    labelNames: METRICS.lokiLinesDropped.labels,
     registers: [registry],
     collect() {
       this.reset();
@@ -56,8 +57,8 @@ export function registerLokiMetrics(registry: Registry, loki: LokiShipper): void
     },
   });
   new Counter({
-    name: 'ai_exporter_loki_push_failures_total',
-    help: 'Failed push attempts to Loki (each retry counts).',
+    name: METRICS.lokiPushFailures.name,
+    help: METRICS.lokiPushFailures.help,
     registers: [registry],
     collect() {
       this.reset();
@@ -65,8 +66,8 @@ export function registerLokiMetrics(registry: Registry, loki: LokiShipper): void
     },
   });
   new Gauge({
-    name: 'ai_exporter_loki_queue_lines',
-    help: 'Request log lines waiting to be shipped to Loki.',
+    name: METRICS.lokiQueueLines.name,
+    help: METRICS.lokiQueueLines.help,
     registers: [registry],
     collect() {
       this.set(loki.snapshot().queued);

@@ -40,6 +40,8 @@ export interface RequestLogLine {
   project?: string;
   user?: string;
   session?: string;
+  /** Pseudonym of the API key the call was made with, like user and session. */
+  api_key?: string;
   tokens: { input: number; output: number; cache_read: number; cache_write: number; reasoning: number; total: number };
   cost_usd: number;
   revenue_usd: number;
@@ -75,6 +77,7 @@ export function requestLogLine(rec: RequestRecord, price: PriceResult, pseudonym
     project: rec.project,
     user: rec.userId === undefined ? undefined : pseudonym(rec.userId),
     session: rec.sessionId === undefined ? undefined : pseudonym(rec.sessionId),
+    api_key: rec.apiKey === undefined ? undefined : pseudonym(rec.apiKey),
     tokens: {
       input: t.input,
       output: t.output,

@@ -8,7 +8,7 @@ export const COST_BUCKETS_DOLLARS = [
   0.00001, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
 ] as const;
 
-const BASE_LATENCY_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300];
+export const BASE_LATENCY_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300];
 
 export function latencyBuckets(catalog: Catalog): number[] {
   const set = new Set(BASE_LATENCY_BUCKETS_SECONDS);

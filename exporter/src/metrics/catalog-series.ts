@@ -1,14 +1,17 @@
 // The catalog exported as series, so rules and dashboards join on prices, budgets, SLO targets and
 // provider colours from the same file the exporter prices with.
 import type { Catalog } from '../catalog/schema.js';
+import { catalogFingerprint } from '../catalog/fingerprint.js';
 import { sloFor } from '../catalog/load.js';
 import { isStale } from '../pricing/price-data.js';
-import { header, labelPairs, type Format } from './exposition.js';
+import { METRICS as M } from '../contract/metrics.js';
+import type { TokenType } from '../contract/labels.js';
+import { headerOf, labelPairs, type Format } from './exposition.js';
 
 export interface PriceRow {
   provider: string;
   model: string;
-  tokenType: 'input' | 'output' | 'cache_read' | 'cache_write';
+  tokenType: TokenType;
   dollarsPerMillion: number;
 }
 
@@ -19,43 +22,47 @@ export interface BuildInfo {
 export function renderCatalogSeries(catalog: Catalog, prices: PriceRow[], build: BuildInfo, format: Format = 'prometheus', timestampMs?: number): string {
   const ts = timestampMs === undefined ? '' : ` ${format === 'openmetrics' ? timestampMs / 1000 : timestampMs}`;
   const out: string[] = [];
-  const line = (name: string, names: string[], values: string[], v: number) =>
+  const line = (name: string, names: readonly string[], values: string[], v: number) =>
     out.push(`${name}${names.length ? `{${labelPairs(names, values)}}` : ''} ${v}${ts}\n`);
 
-  out.push(header('ai_model_price_dollars_per_million_tokens', 'gauge', 'Price in force per million tokens, by token type.', format));
-  for (const p of prices) line('ai_model_price_dollars_per_million_tokens', ['provider', 'model', 'token_type'], [p.provider, p.model, p.tokenType], p.dollarsPerMillion);
+  out.push(headerOf(M.modelPrice, format));
+  for (const p of prices) line(M.modelPrice.name, M.modelPrice.labels, [p.provider, p.model, p.tokenType], p.dollarsPerMillion);
 
-  out.push(header('ai_model_info', 'info', 'Model metadata from the catalog.', format));
+  out.push(headerOf(M.modelInfo, format));
   for (const m of catalog.models) {
-    line('ai_model_info', ['provider', 'model', 'family', 'context_window', 'deprecated'],
+    line(M.modelInfo.name, M.modelInfo.labels,
       [m.provider, m.id, m.family, String(m.context_window ?? ''), String(m.deprecated)], 1);
   }
-  out.push(header('ai_provider_info', 'info', 'Provider metadata: display name, colour, status.', format));
-  for (const p of catalog.providers) line('ai_provider_info', ['provider', 'name', 'color', 'status'], [p.slug, p.name, p.color, p.status], 1);
+  out.push(headerOf(M.providerInfo, format));
+  for (const p of catalog.providers) line(M.providerInfo.name, M.providerInfo.labels, [p.slug, p.name, p.color, p.status], 1);
 
-  out.push(header('ai_budget_dollars', 'gauge', 'Monthly budget in US dollars by scope (total, team, provider, model).', format));
-  if (catalog.budgets.total_monthly_dollars !== undefined) line('ai_budget_dollars', ['scope', 'name'], ['total', 'total'], catalog.budgets.total_monthly_dollars);
+  out.push(headerOf(M.budget, format));
+  if (catalog.budgets.total_monthly_dollars !== undefined) line(M.budget.name, M.budget.labels, ['total', 'total'], catalog.budgets.total_monthly_dollars);
   for (const [scope, list] of [['team', catalog.budgets.teams], ['provider', catalog.budgets.providers], ['model', catalog.budgets.models]] as const) {
-    for (const b of list) line('ai_budget_dollars', ['scope', 'name'], [scope, b.name], b.monthly_dollars);
+    for (const b of list) line(M.budget.name, M.budget.labels, [scope, b.name], b.monthly_dollars);
   }
-  out.push(header('ai_budget_warning_ratio', 'gauge', 'Fraction of a budget at which warnings start.', format));
-  line('ai_budget_warning_ratio', [], [], catalog.budgets.warning_ratio);
+  out.push(headerOf(M.budgetWarningRatio, format));
+  line(M.budgetWarningRatio.name, [], [], catalog.budgets.warning_ratio);
 
-  out.push(header('ai_slo_target', 'gauge', 'SLO targets per provider: availability and error_rate as ratios, latency_p95_seconds in seconds.', format));
+  out.push(headerOf(M.sloTarget, format));
   for (const p of catalog.providers) {
     const t = sloFor(catalog, p.slug);
-    line('ai_slo_target', ['provider', 'slo'], [p.slug, 'availability'], t.availability);
-    line('ai_slo_target', ['provider', 'slo'], [p.slug, 'latency_p95_seconds'], t.latency_p95_seconds);
-    line('ai_slo_target', ['provider', 'slo'], [p.slug, 'error_rate'], t.error_rate);
+    line(M.sloTarget.name, M.sloTarget.labels, [p.slug, 'availability'], t.availability);
+    line(M.sloTarget.name, M.sloTarget.labels, [p.slug, 'latency_p95_seconds'], t.latency_p95_seconds);
+    line(M.sloTarget.name, M.sloTarget.labels, [p.slug, 'latency_objective'], t.latency_objective);
+    line(M.sloTarget.name, M.sloTarget.labels, [p.slug, 'error_rate'], t.error_rate);
   }
-  out.push(header('ai_slo_period_seconds', 'gauge', 'Length of the SLO period over which the error budget is spent.', format));
-  line('ai_slo_period_seconds', [], [], catalog.slo.period_days * 86400);
+  out.push(headerOf(M.sloPeriod, format));
+  line(M.sloPeriod.name, [], [], catalog.slo.period_days * 86400);
 
-  out.push(header('ai_currency_exchange_rate', 'gauge', 'Units of the display currency per US dollar.', format));
-  line('ai_currency_exchange_rate', ['currency'], [catalog.currency.display], catalog.currency.usd_rate);
+  out.push(headerOf(M.currencyRate, format));
+  line(M.currencyRate.name, M.currencyRate.labels, [catalog.currency.display], catalog.currency.usd_rate);
 
-  out.push(header('ai_exporter_build_info', 'info', 'tokenscope exporter build.', format));
-  line('ai_exporter_build_info', ['version', 'nodejs'], [build.version, process.version], 1);
+  out.push(headerOf(M.buildInfo, format));
+  line(M.buildInfo.name, M.buildInfo.labels, [build.version, process.version], 1);
+  // Compared by the rules (TokenScopeCatalogMismatch) and dashboards with the fingerprint they were built from.
+  out.push(headerOf(M.catalogInfo, format));
+  line(M.catalogInfo.name, M.catalogInfo.labels, [catalogFingerprint(catalog)], 1);
   return out.join('');
 }
 
@@ -78,17 +85,17 @@ export function renderPriceDataSeries(d: PriceDataSeries, nowMs: number, format:
   const known = Number.isFinite(d.timestampMs);
   const stale = isStale(d, timestampMs ?? nowMs);
   let out =
-    header('ai_exporter_price_data_info', 'info', 'Price data genai-prices prices with: source bundled or file; version = library version or sha256 of the file.', format) +
-    `ai_exporter_price_data_info{${labelPairs(['source', 'version'], [d.source, d.version])}} 1${ts}\n`;
+    headerOf(M.priceDataInfo, format) +
+    `${M.priceDataInfo.name}{${labelPairs(M.priceDataInfo.labels, [d.source, d.version])}} 1${ts}\n`;
   if (known) {
     out +=
-      header('ai_exporter_price_data_timestamp_seconds', 'gauge', 'Date of the price data: release date of the bundled library version, or the prices file mtime.', format) +
-      `ai_exporter_price_data_timestamp_seconds ${d.timestampMs / 1000}${ts}\n`;
+      headerOf(M.priceDataTimestamp, format) +
+      `${M.priceDataTimestamp.name} ${d.timestampMs / 1000}${ts}\n`;
   }
   out +=
-    header('ai_exporter_price_data_max_age_seconds', 'gauge', 'Age above which price data counts as stale (--prices-max-age-days); 0 = not checked.', format) +
-    `ai_exporter_price_data_max_age_seconds ${d.maxAgeDays * 86_400}${ts}\n` +
-    header('ai_exporter_price_data_stale', 'gauge', '1 when the price data is older than ai_exporter_price_data_max_age_seconds.', format) +
-    `ai_exporter_price_data_stale ${stale ? 1 : 0}${ts}\n`;
+    headerOf(M.priceDataMaxAge, format) +
+    `${M.priceDataMaxAge.name} ${d.maxAgeDays * 86_400}${ts}\n` +
+    headerOf(M.priceDataStale, format) +
+    `${M.priceDataStale.name} ${stale ? 1 : 0}${ts}\n`;
   return out;
 }

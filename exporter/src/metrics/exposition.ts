@@ -1,5 +1,6 @@
 // Text exposition helpers (Prometheus 0.0.4 text and OpenMetrics 1.0), kept tiny because the
 // render of ~50k samples must stay well under 100 ms.
+import type { MetricSpec, MetricType } from '../contract/metrics.js';
 
 export type Format = 'prometheus' | 'openmetrics';
 
@@ -61,7 +62,7 @@ export function leMatcher(le: number): string {
   return `le=~"${literal(v2)}|${literal(v3)}"`;
 }
 
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'info';
+export type { MetricType };
 
 /**
  * HELP/TYPE header. In OpenMetrics a counter family is named without `_total` and `_info`
@@ -73,4 +74,9 @@ export function header(name: string, type: MetricType, help: string, format: For
     return `# HELP ${family} ${help}\n# TYPE ${family} ${type}\n`;
   }
   return `# HELP ${name} ${help}\n# TYPE ${name} ${type === 'info' ? 'gauge' : type}\n`;
+}
+
+/** HELP/TYPE header of a contract family (contract/metrics.ts). */
+export function headerOf(m: MetricSpec, format: Format): string {
+  return header(m.name, m.type, m.help, format);
 }

@@ -1,9 +1,10 @@
 // The exporter's own health: lines read and rejected per source, duplicates dropped.
+import { SOURCES, type Source } from '../contract/labels.js';
+import { METRICS as M } from '../contract/metrics.js';
 import { REJECT_REASONS, type RejectReason } from '../events/types.js';
-import { header, type Format } from './exposition.js';
+import { headerOf, type Format } from './exposition.js';
 
-export const SOURCES = ['file', 'http', 'track', 'otlp'] as const;
-export type Source = (typeof SOURCES)[number];
+export { SOURCES, type Source };
 
 export interface IngestStatsState {
   lines: Array<[string, number]>;
@@ -50,15 +51,15 @@ export class IngestStats {
 
   render(format: Format = 'prometheus', timestampMs?: number): string {
     const ts = timestampMs === undefined ? '' : ` ${format === 'openmetrics' ? timestampMs / 1000 : timestampMs}`;
-    let s = header('ai_exporter_lines_total', 'counter', 'Log lines and events read, good or bad, by source.', format);
-    for (const [src, n] of Object.entries(this.lines)) s += `ai_exporter_lines_total{source="${src}"} ${n}${ts}\n`;
-    s += header('ai_exporter_rejected_lines_total', 'counter', 'Lines that could not be ingested, by source and reason.', format);
+    let s = headerOf(M.lines, format);
+    for (const [src, n] of Object.entries(this.lines)) s += `${M.lines.name}{source="${src}"} ${n}${ts}\n`;
+    s += headerOf(M.rejectedLines, format);
     // Every reason is pre-declared at zero for each source so rate() and alerts see a series from the start.
     for (const src of SOURCES) {
-      for (const r of REJECT_REASONS) s += `ai_exporter_rejected_lines_total{source="${src}",reason="${r}"} ${this.rejected.get(`${src}\u0001${r}`) ?? 0}${ts}\n`;
+      for (const r of REJECT_REASONS) s += `${M.rejectedLines.name}{source="${src}",reason="${r}"} ${this.rejected.get(`${src}\u0001${r}`) ?? 0}${ts}\n`;
     }
-    s += header('ai_exporter_duplicate_requests_total', 'counter', 'Events dropped because their request_id was already counted within the dedupe window.', format);
-    for (const [src, n] of this.duplicates) s += `ai_exporter_duplicate_requests_total{source="${src}"} ${n}${ts}\n`;
+    s += headerOf(M.duplicates, format);
+    for (const [src, n] of this.duplicates) s += `${M.duplicates.name}{source="${src}"} ${n}${ts}\n`;
     return s;
   }
 

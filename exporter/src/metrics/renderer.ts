@@ -45,7 +45,8 @@ export class MetricsRenderer {
     private readonly pipeline: Pipeline,
     private readonly opts: RendererOptions = {},
   ) {
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ai_exporter_' });
+    // Standard names (process_*, nodejs_*), so the usual Node.js dashboards and alerts find them.
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.catalogText = renderCatalogSeries(pipeline.catalog, pipeline.pricer.priceTable(), { version: VERSION });
     // What the pipeline holds when the renderer is made (restored from the state file, or nothing) is covered.
     if (opts.checkpointed) this.refreshUsage();

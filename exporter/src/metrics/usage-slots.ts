@@ -2,29 +2,20 @@
 // and the state file read (usage-render.ts, usage-state.ts). Kept apart from the store's record
 // paths so each module stays small.
 import { ERROR_TYPES } from '../events/types.js';
+import { FAMILIES, PROJECT_LABELS, PROVIDER_MODEL_LABELS, REQUEST_LABELS, type Family } from '../contract/labels.js';
 import { labelPairs } from './exposition.js';
 import type { LabelLimiter } from './label-limiter.js';
 
-export const REQUEST_LABELS = ['provider', 'model', 'feature', 'team'] as const;
-export const PROVIDER_MODEL_LABELS = ['provider', 'model'] as const;
+export { FAMILIES, PROVIDER_MODEL_LABELS, REQUEST_LABELS, type Family };
 export const UNSET = 'unknown';
-
-/**
- * Label-tuple families with a cap of their own: `request` holds the (provider, model, feature,
- * team) series of ai_requests_total, ai_tokens_*, ai_request_cost_dollars and
- * ai_revenue_dollars_total; `provider_model` the (provider, model) series of the latency
- * histograms, ai_request_errors_total and ai_unpriced_requests_total.
- */
-export const FAMILIES = ['request', 'provider_model'] as const;
-export type Family = (typeof FAMILIES)[number];
 
 /** Distinct label tuples per family; past the cap, new tuples fold into (provider, "other", …). */
 export type SeriesLimits = Record<Family, number>;
 
 /**
- * 2,000 request tuples are 52,000 series (26 each), about what one exporter renders in well under
- * 100 ms and Prometheus ingests without noticing; 500 provider/model pairs (the model label's own
- * cap) add at most 27,000 latency and error series (54 each). docs/metrics.md, "Cardinality".
+ * 2,000 request tuples are 16,000 series of plain traffic (8 each: docs/metrics.md,
+ * "Cardinality"), well under what one exporter renders in 50 ms; 500 provider/model pairs (the
+ * model label's own cap) add at most about 34,000 cost, latency and error series (68 each).
  */
 export const DEFAULT_SERIES_LIMITS: SeriesLimits = { request: 2000, provider_model: 500 };
 
@@ -39,9 +30,7 @@ export interface RequestSlot {
   cacheWrite: number;
   reasoning: number;
   estimated: number;
-  costBuckets: number[]; // non-cumulative; cumulated at render
-  costSum: number;
-  costCount: number;
+  cost: number;
   revenue: number;
 }
 
@@ -54,6 +43,9 @@ export interface ProviderModelSlot {
   ttftBuckets: number[];
   ttftSum: number;
   ttftCount: number;
+  costBuckets: number[]; // non-cumulative, like the latency buckets; cumulated at render
+  costSum: number;
+  costCount: number;
   errors: number[]; // by ERROR_TYPES index
   unpriced: number;
 }
@@ -78,6 +70,8 @@ export interface StoreData {
   readonly costBuckets: readonly number[];
   readonly latencyBuckets: readonly number[];
   readonly limits: SeriesLimits;
+  /** The catalog has customer pricing: revenue is exported for every request tuple, 0 or not. */
+  readonly revenueAlways: boolean;
   readonly limiters: Record<string, LabelLimiter>;
   /** Records whose label value folded into "other", by label. */
   readonly overflow: Map<string, number>;
@@ -98,7 +92,7 @@ export function tupleKey(values: readonly string[]): string {
   return values.join('\u0001');
 }
 
-export function newRequestSlot(values: string[], costBuckets: number): RequestSlot {
+export function newRequestSlot(values: string[]): RequestSlot {
   return {
     labels: labelPairs(REQUEST_LABELS, values),
     values,
@@ -110,14 +104,12 @@ export function newRequestSlot(values: string[], costBuckets: number): RequestSl
     cacheWrite: 0,
     reasoning: 0,
     estimated: 0,
-    costBuckets: new Array(costBuckets + 1).fill(0),
-    costSum: 0,
-    costCount: 0,
+    cost: 0,
     revenue: 0,
   };
 }
 
-export function newProviderModelSlot(values: string[], latencyBuckets: number): ProviderModelSlot {
+export function newProviderModelSlot(values: string[], latencyBuckets: number, costBuckets: number): ProviderModelSlot {
   const n = latencyBuckets + 1;
   return {
     labels: labelPairs(PROVIDER_MODEL_LABELS, values),
@@ -128,11 +120,14 @@ export function newProviderModelSlot(values: string[], latencyBuckets: number): 
     ttftBuckets: new Array(n).fill(0),
     ttftSum: 0,
     ttftCount: 0,
+    costBuckets: new Array(costBuckets + 1).fill(0),
+    costSum: 0,
+    costCount: 0,
     errors: new Array(ERROR_TYPES.length).fill(0),
     unpriced: 0,
   };
 }
 
 export function newProjectSlot(values: string[]): ProjectSlot {
-  return { labels: labelPairs(['project'], values), values, requests: 0, input: 0, output: 0, cost: 0 };
+  return { labels: labelPairs(PROJECT_LABELS, values), values, requests: 0, input: 0, output: 0, cost: 0 };
 }

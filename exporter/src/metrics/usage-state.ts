@@ -4,15 +4,21 @@
 // restoring that made every later scrape unparseable. Every saved number must be finite and
 // non-negative; a series with one that is not is reset (left out, so it restarts at 0 when next
 // seen, which Prometheus reads as a counter reset) and counted, and the rest is kept.
+// Version 1 files (cost histogram per request tuple) are converted first (usage-state-v1.ts).
 import { MAX_LABEL_LENGTH } from '../events/ceilings.js';
 import { ERROR_TYPES } from '../events/types.js';
 import {
   newProjectSlot, newProviderModelSlot, newRequestSlot, tupleKey, FAMILIES, type Family, type StoreData,
 } from './usage-slots.js';
+import { fromV1, type StoreStateV1 } from './usage-state-v1.js';
+
+export type { StoreStateV1 };
 
 export interface StoreState {
-  version: 1;
+  version: 2;
+  /** values → [success, error, input, output, cacheRead, cacheWrite, reasoning, estimated, cost, revenue] */
   requests: Array<[string[], number[]]>;
+  /** values → [durSum, durCount, ttftSum, ttftCount, unpriced, costSum, costCount, ...errors, ...durBuckets, ...ttftBuckets, ...costBuckets] */
   providerModels: Array<[string[], number[]]>;
   projects: Array<[string[], number[]]>;
   breakers: Array<[string, number, number, number]>;
@@ -25,6 +31,9 @@ export interface StoreState {
   latencyBuckets: number[];
 }
 
+export const REQUEST_NUMBERS = 10;
+export const PM_SCALARS = 7;
+
 /** A value a counter, gauge or bucket can hold. */
 export function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -32,14 +41,14 @@ export function isCount(v: unknown): v is number {
 
 export function snapshotStore(d: StoreData): StoreState {
   return {
-    version: 1,
+    version: 2,
     requests: [...d.requests.values()].map((s) => [
       s.values,
-      [s.success, s.error, s.input, s.output, s.cacheRead, s.cacheWrite, s.reasoning, s.estimated, s.costSum, s.costCount, s.revenue, ...s.costBuckets],
+      [s.success, s.error, s.input, s.output, s.cacheRead, s.cacheWrite, s.reasoning, s.estimated, s.cost, s.revenue],
     ]),
     providerModels: [...d.providerModels.values()].map((s) => [
       s.values,
-      [s.durSum, s.durCount, s.ttftSum, s.ttftCount, s.unpriced, ...s.errors, ...s.durBuckets, ...s.ttftBuckets],
+      [s.durSum, s.durCount, s.ttftSum, s.ttftCount, s.unpriced, s.costSum, s.costCount, ...s.errors, ...s.durBuckets, ...s.ttftBuckets, ...s.costBuckets],
     ]),
     projects: [...d.projects.values()].map((s) => [s.values, [s.requests, s.input, s.output, s.cost]]),
     breakers: [...d.breakers].map(([p, b]) => [p, b.state, b.failures, b.sinceSeconds]),
@@ -52,12 +61,12 @@ export function snapshotStore(d: StoreData): StoreState {
   };
 }
 
-function list<T>(v: unknown): T[] {
+export function list<T>(v: unknown): T[] {
   return Array.isArray(v) ? (v as T[]) : [];
 }
 
 /** The entry's label values and numbers when both have the expected shape; undefined otherwise. */
-function series(entry: unknown, labels: number, numbers: number): [string[], number[]] | undefined {
+export function series(entry: unknown, labels: number, numbers: number): [string[], number[]] | undefined {
   if (!Array.isArray(entry) || entry.length !== 2) return undefined;
   const [values, n] = entry as [unknown, unknown];
   if (!Array.isArray(values) || values.length !== labels) return undefined;
@@ -71,43 +80,47 @@ function series(entry: unknown, labels: number, numbers: number): [string[], num
  * finite non-negative number (or an entry was malformed). Throws only when the histogram layout
  * changed, which no repair can undo.
  */
-export function restoreStore(d: StoreData, st: StoreState): number {
-  if (st.version !== 1) throw new Error(`unsupported store state version ${String(st.version)}`);
-  if (String(st.costBuckets) !== d.costBuckets.join() || String(st.latencyBuckets) !== d.latencyBuckets.join()) {
+export function restoreStore(d: StoreData, input: StoreState | StoreStateV1): number {
+  if (input.version !== 1 && input.version !== 2) throw new Error(`unsupported store state version ${String((input as { version: unknown }).version)}`);
+  if (String(input.costBuckets) !== d.costBuckets.join() || String(input.latencyBuckets) !== d.latencyBuckets.join()) {
     // Bucket layout changed (e.g. a new SLO target): the old counts cannot be re-bucketed.
     throw new Error('histogram buckets changed since the checkpoint was written; remove the checkpoint to start afresh');
   }
   let repaired = 0;
+  let st: StoreState;
+  if (input.version === 1) ({ state: st, repaired } = fromV1(input, d.costBuckets.length, d.latencyBuckets.length));
+  else st = input;
   const limiter = st.limiter !== null && typeof st.limiter === 'object' ? st.limiter : {};
   for (const [l, vals] of Object.entries(limiter)) d.limiters[l]?.restore(list<unknown>(vals).filter((v): v is string => typeof v === 'string' && v.length <= MAX_LABEL_LENGTH));
 
-  const nc = d.costBuckets.length + 1;
   for (const entry of list(st.requests)) {
-    const ok = series(entry, 4, 11 + nc);
+    const ok = series(entry, 4, REQUEST_NUMBERS);
     if (!ok) {
       repaired++;
       continue;
     }
     const [values, n] = ok;
-    const s = newRequestSlot(values, d.costBuckets.length);
-    [s.success, s.error, s.input, s.output, s.cacheRead, s.cacheWrite, s.reasoning, s.estimated, s.costSum, s.costCount, s.revenue] = n;
-    s.costBuckets = n.slice(11);
+    const s = newRequestSlot(values);
+    [s.success, s.error, s.input, s.output, s.cacheRead, s.cacheWrite, s.reasoning, s.estimated, s.cost, s.revenue] = n;
     d.requests.set(tupleKey(values), s);
   }
   const ne = ERROR_TYPES.length;
   const nl = d.latencyBuckets.length + 1;
+  const nc = d.costBuckets.length + 1;
   for (const entry of list(st.providerModels)) {
-    const ok = series(entry, 2, 5 + ne + 2 * nl);
+    const ok = series(entry, 2, PM_SCALARS + ne + 2 * nl + nc);
     if (!ok) {
       repaired++;
       continue;
     }
     const [values, n] = ok;
-    const s = newProviderModelSlot(values, d.latencyBuckets.length);
-    [s.durSum, s.durCount, s.ttftSum, s.ttftCount, s.unpriced] = n;
-    s.errors = n.slice(5, 5 + ne);
-    s.durBuckets = n.slice(5 + ne, 5 + ne + nl);
-    s.ttftBuckets = n.slice(5 + ne + nl, 5 + ne + 2 * nl);
+    const s = newProviderModelSlot(values, d.latencyBuckets.length, d.costBuckets.length);
+    [s.durSum, s.durCount, s.ttftSum, s.ttftCount, s.unpriced, s.costSum, s.costCount] = n;
+    let at = PM_SCALARS;
+    s.errors = n.slice(at, (at += ne));
+    s.durBuckets = n.slice(at, (at += nl));
+    s.ttftBuckets = n.slice(at, (at += nl));
+    s.costBuckets = n.slice(at, at + nc);
     d.providerModels.set(tupleKey(values), s);
   }
   for (const entry of list(st.projects)) {

@@ -9,6 +9,7 @@
 // their own cap still multiply (100k such tuples were 2.6M samples). Values are cut to
 // MAX_LABEL_LENGTH first. Nothing non-finite or negative is ever added (docs/metrics.md).
 import type { Catalog } from '../catalog/schema.js';
+import { CAPPED_LABELS } from '../contract/labels.js';
 import { boundLabel, MAX_DURATION_SECONDS, MAX_LABEL_LENGTH, storable } from '../events/ceilings.js';
 import { ERROR_TYPES, type BreakerRecord, type BreakerState, type ErrorType, type RequestRecord } from '../events/types.js';
 import { COST_BUCKETS_DOLLARS, bucketIndex, latencyBuckets } from './buckets.js';
@@ -19,10 +20,10 @@ import {
   DEFAULT_SERIES_LIMITS, FAMILIES, UNSET, newProjectSlot, newProviderModelSlot, newRequestSlot, tupleKey,
   type BreakerSlot, type Family, type ProjectSlot, type ProviderModelSlot, type RequestSlot, type SeriesLimits, type StoreData,
 } from './usage-slots.js';
-import { isCount, restoreStore, snapshotStore, type StoreState } from './usage-state.js';
+import { isCount, restoreStore, snapshotStore, type StoreState, type StoreStateV1 } from './usage-state.js';
 
 export { DEFAULT_SERIES_LIMITS, PROVIDER_MODEL_LABELS, REQUEST_LABELS, UNSET, type SeriesLimits } from './usage-slots.js';
-export type { StoreState } from './usage-state.js';
+export type { StoreState, StoreStateV1 } from './usage-state.js';
 
 /** What pricing hands to the store; see exporter/src/pricing. */
 export interface Priced {
@@ -54,6 +55,7 @@ export class UsageStore implements StoreData {
   readonly costBuckets: readonly number[] = COST_BUCKETS_DOLLARS;
   readonly latencyBuckets: readonly number[];
   readonly limits: SeriesLimits;
+  readonly revenueAlways: boolean;
   /** Bumped on every change, so a scrape can reuse a render of an unchanged store. */
   version = 0;
   lastEventSeconds = 0;
@@ -73,6 +75,7 @@ export class UsageStore implements StoreData {
 
   constructor(catalog: Catalog, limits: Partial<SeriesLimits> = {}) {
     this.latencyBuckets = latencyBuckets(catalog);
+    this.revenueAlways = catalog.customer_pricing !== undefined;
     this.limits = { ...DEFAULT_SERIES_LIMITS };
     for (const f of FAMILIES) {
       const v = limits[f];
@@ -83,7 +86,7 @@ export class UsageStore implements StoreData {
     const caps = catalog.limits.label_values;
     const cap = (l: string) => caps[l] ?? catalog.limits.default_label_values;
     this.limiters = Object.fromEntries(
-      ['provider', 'model', 'feature', 'team', 'project'].map((l) => [l, new LabelLimiter(l, cap(l))]),
+      CAPPED_LABELS.map((l) => [l, new LabelLimiter(l, cap(l))]),
     );
     // Every catalog provider starts with a closed breaker, so the 17-provider grid is never blank.
     for (const p of catalog.providers) this.breakers.set(this.limiters.provider.fold(bound(p.slug)), { state: 0, failures: 0, sinceSeconds: 0 });
@@ -122,15 +125,15 @@ export class UsageStore implements StoreData {
     return ok;
   }
 
-  /** Counts one request; false when a value was refused (ai_exporter_invalid_values_dropped_total). */
+  /** Counts one request; false when a value was refused (counted in the store's invalid values). */
   recordRequest(rec: RequestRecord, price: Priced): boolean {
     const lat = rec.latencySeconds;
     const ttft = rec.ttftSeconds;
     if (!this.acceptable(rec, price, 1)) return false;
     const e = this.entry(rec, 1);
     this.count(e, rec, price, 1);
-    e.req.costBuckets[bucketIndex(this.costBuckets, price.costUsd)]++;
     const pm = e.pm;
+    pm.costBuckets[bucketIndex(this.costBuckets, price.costUsd)]++;
     if (lat !== undefined) {
       pm.durBuckets[bucketIndex(this.latencyBuckets, lat)]++;
       pm.durSum += lat;
@@ -158,8 +161,8 @@ export class UsageStore implements StoreData {
     }
     const e = this.entry(rec, n);
     this.count(e, rec, price, n);
-    if (n > 0) e.req.costBuckets[bucketIndex(this.costBuckets, price.costUsd / n)] += n;
     const pm = e.pm;
+    if (n > 0) pm.costBuckets[bucketIndex(this.costBuckets, price.costUsd / n)] += n;
     if (useLatency) {
       for (let i = 0; i < latency.buckets.length; i++) pm.durBuckets[i] += latency.buckets[i];
       pm.durSum += latency.sum;
@@ -180,11 +183,12 @@ export class UsageStore implements StoreData {
     r.cacheWrite += t.cacheWrite;
     r.reasoning += t.reasoning;
     if (rec.estimatedInputTokens !== undefined) r.estimated += rec.estimatedInputTokens;
-    r.costSum += price.costUsd;
-    r.costCount += n;
+    r.cost += price.costUsd;
     r.revenue += price.revenueUsd;
 
     const pm = e.pm;
+    pm.costSum += price.costUsd;
+    pm.costCount += n;
     if (rec.status === 'error') pm.errors[ERROR_INDEX[rec.errorType ?? 'other'] ?? ERROR_INDEX.other] += n;
     if (!price.priced) pm.unpriced += n;
 
@@ -266,14 +270,14 @@ export class UsageStore implements StoreData {
   private requestSlot(values: string[]): RequestSlot {
     const k = tupleKey(values);
     let s = this.requests.get(k);
-    if (!s) this.requests.set(k, (s = newRequestSlot(values, this.costBuckets.length)));
+    if (!s) this.requests.set(k, (s = newRequestSlot(values)));
     return s;
   }
 
   private providerModelSlot(values: string[]): ProviderModelSlot {
     const k = tupleKey(values);
     let s = this.providerModels.get(k);
-    if (!s) this.providerModels.set(k, (s = newProviderModelSlot(values, this.latencyBuckets.length)));
+    if (!s) this.providerModels.set(k, (s = newProviderModelSlot(values, this.latencyBuckets.length, this.costBuckets.length)));
     return s;
   }
 
@@ -298,8 +302,9 @@ export class UsageStore implements StoreData {
    * Replaces the counters with a snapshot's. A series holding a value no counter can have (null,
    * NaN, Infinity, negative: a state file from before the add-path checks) is reset and counted in
    * `repairedSeries`; the rest is restored. Series restored above a since-lowered cap are kept.
+   * A state written before the cost histogram moved to (provider, model) is converted on the way.
    */
-  restore(st: StoreState): void {
+  restore(st: StoreState | StoreStateV1): void {
     this.raw.clear();
     this.rawEntries = 0;
     this.requests.clear();

@@ -3,6 +3,7 @@
 // was skipped on purpose, so "why is my span not in ai_requests_total?" has an answer on /metrics.
 // They live in the renderer's prom-client registry, which every scrape renders.
 import { Counter, type Registry } from 'prom-client';
+import { METRICS, type MetricSpec } from '../contract/metrics.js';
 
 export const IGNORED_SPAN_REASONS = [
   /** No gen_ai.provider.name / gen_ai.system / gen_ai.request.model: HTTP, DB, framework spans. */
@@ -40,7 +41,7 @@ export interface OtlpStats {
   ignoredLogRecord(reason: IgnoredLogReason, n?: number): void;
 }
 
-function counter(registry: Registry | undefined, name: string, help: string, reasons: readonly string[]): Counter<'reason'> {
+function counter(registry: Registry | undefined, { name, help }: MetricSpec, reasons: readonly string[]): Counter<'reason'> {
   // A registry shared by several apps (tests) already holds the counter: reuse it.
   const existing = registry?.getSingleMetric(name);
   if (existing) return existing as Counter<'reason'>;
@@ -51,14 +52,9 @@ function counter(registry: Registry | undefined, name: string, help: string, rea
 }
 
 export function createOtlpStats(registry?: Registry): OtlpStats {
-  const spans = counter(registry, 'ai_exporter_otlp_ignored_spans_total', 'OTLP spans read but not counted as LLM requests, by reason.', IGNORED_SPAN_REASONS);
-  const points = counter(
-    registry,
-    'ai_exporter_otlp_ignored_data_points_total',
-    'OTLP metric data points read but not counted, by reason.',
-    IGNORED_POINT_REASONS,
-  );
-  const logs = counter(registry, 'ai_exporter_otlp_ignored_log_records_total', 'OTLP log records read but not counted, by reason.', IGNORED_LOG_REASONS);
+  const spans = counter(registry, METRICS.otlpIgnoredSpans, IGNORED_SPAN_REASONS);
+  const points = counter(registry, METRICS.otlpIgnoredDataPoints, IGNORED_POINT_REASONS);
+  const logs = counter(registry, METRICS.otlpIgnoredLogRecords, IGNORED_LOG_REASONS);
   return {
     ignoredSpan: (reason, n = 1) => spans.inc({ reason }, n),
     ignoredPoint: (reason, n = 1) => points.inc({ reason }, n),

@@ -89,7 +89,7 @@ const REQUEST_SOURCES: Source[] = [
   { metric: 'ai_tokens_input_total', labels: REQUEST_LABELS, add: (u, _l, d) => void (u.inputTokens += d) },
   { metric: 'ai_tokens_output_total', labels: REQUEST_LABELS, add: (u, _l, d) => void (u.outputTokens += d) },
   { metric: 'ai_tokens_cache_read_total', labels: REQUEST_LABELS, add: (u, _l, d) => void (u.cachedTokens! += d) },
-  { metric: 'ai_request_cost_dollars_sum', labels: REQUEST_LABELS, add: (u, _l, d) => void (u.costUsd += d) },
+  { metric: 'ai_cost_dollars_total', labels: REQUEST_LABELS, add: (u, _l, d) => void (u.costUsd += d) },
   { metric: 'ai_request_duration_seconds_sum', labels: LATENCY_LABELS, add: (u, _l, d) => void (u.latency!.sumSeconds += d) },
   { metric: 'ai_request_duration_seconds_count', labels: LATENCY_LABELS, add: (u, _l, d) => void (u.latency!.count += d) },
 ];

@@ -5,9 +5,12 @@ import type { RequestHandler } from 'express';
 import type { Catalog } from '../catalog/schema.js';
 import { loadCatalog } from '../catalog/load.js';
 import { Pipeline, type Outcome, type PipelineOptions } from '../ingest/pipeline.js';
+import { UsageLimits, type LimitCheck } from '../limits/index.js';
+import type { RequestStore } from '../request-store/types.js';
 import { MetricsRenderer } from '../metrics/renderer.js';
 import { loadPriceData } from '../pricing/price-data.js';
 import { metricsHandler } from '../server/app.js';
+import { randomBytes } from 'node:crypto';
 
 /**
  * One LLM request, in the canonical event format of docs/events.md (snake_case, token counts in
@@ -51,7 +54,7 @@ export interface TrackerOptions {
   pipeline?: Pipeline;
   /** Options for the pipeline created when none is given (sinks such as the request log, onUnpriced). */
   pipelineOptions?: PipelineOptions;
-  /** Include prom-client's process metrics (ai_exporter_process_*) in metrics(). Default true. */
+  /** Include prom-client's process metrics (process_*, nodejs_*) in metrics(). Default true. */
   processMetrics?: boolean;
   /**
    * A genai-prices data.json to price with instead of the bundled data, like the CLI's --prices-file
@@ -60,6 +63,13 @@ export interface TrackerOptions {
   pricesFile?: string;
   /** Like --prices-max-age-days (default 90; 0 = off): older price data is warned about with process.emitWarning. */
   pricesMaxAgeDays?: number;
+  /**
+   * Per-user and per-key usage limits from the catalog's usage_limits (docs/limits.md), answered
+   * by checkLimit(). `hashKey` is the pseudonymisation key (the exporter's, for catalog `id:`
+   * entries and a shared store; random per process by default); `store` a request store to seed
+   * from and check against.
+   */
+  limits?: { hashKey?: string | Buffer; store?: RequestStore };
 }
 
 export interface Tracker {
@@ -71,6 +81,10 @@ export interface Tracker {
   metrics(): Promise<string>;
   /** An Express handler serving metrics(): `app.get('/metrics', tracker.handler())`. */
   handler(): RequestHandler;
+  /** Whether this user may make another call, from the requests this tracker counted (or its limits store). */
+  checkLimit(userId: string, opts?: { team?: string }): Promise<LimitCheck>;
+  /** The same for an API key id. */
+  checkKeyLimit(apiKey: string): Promise<LimitCheck>;
 }
 
 export function createTracker(opts: TrackerOptions = {}): Tracker {
@@ -82,6 +96,12 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
     opts.pipeline ??
     new Pipeline(typeof opts.catalog === 'object' ? opts.catalog : loadCatalog(opts.catalog), opts.pipelineOptions);
   const renderer = new MetricsRenderer(pipeline, { processMetrics: opts.processMetrics });
+  const limits = new UsageLimits({ catalog: pipeline.catalog, hashKey: opts.limits?.hashKey ?? randomBytes(32), store: opts.limits?.store });
+  pipeline.addSink(limits);
+  limits.register(renderer.registry);
+  // Seeded in the background; a check waits for it.
+  const started = limits.start();
+  started.catch(() => {});
   let handler: RequestHandler | undefined;
   return {
     pipeline,
@@ -102,6 +122,8 @@ export function createTracker(opts: TrackerOptions = {}): Tracker {
       handler ??= metricsHandler(renderer);
       return handler;
     },
+    checkLimit: async (userId, o) => (await started, limits.check('user', userId, o?.team)),
+    checkKeyLimit: async (apiKey) => (await started, limits.check('api_key', apiKey)),
   };
 }
 

@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import pino from 'pino';
 import type { Outcome, Pipeline } from '../ingest/pipeline.js';
 import type { MetricsRenderer } from '../metrics/renderer.js';
+import type { RequestStore } from '../request-store/types.js';
 import { OtlpReceiver, otlpRouter, sendOtlpError, type OtlpOptions } from '../otlp/index.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES, HttpError, bodyKind, contentCoding, describePosition, discardBody, readBody, splitJsonArray, type BodyKind,
@@ -41,6 +42,12 @@ export interface AppOptions {
   otlp?: Omit<OtlpOptions, 'registry'>;
   /** Mounted at /api/usage (docs/usage-api.md): usage-api/router.ts, enabled or the disabled 404. */
   usageApi?: RequestHandler;
+  /** Mounted at /api/limits behind the ingest token (limits/router.ts: GET /api/limits/check). */
+  limitsApi?: RequestHandler;
+  /** The per-request store (request-store/), when serve opened one: for endpoints that read rows. */
+  requestStore?: RequestStore;
+  /** Mounted at /api/usage before usageApi: the request-store endpoints (usage-api/store-setup.ts). */
+  usageStoreApi?: RequestHandler;
 }
 
 export interface Rejection {
@@ -310,7 +317,10 @@ export function createApp(opts: AppOptions): express.Express {
     }),
   );
 
+  if (opts.usageStoreApi) app.use('/api/usage', opts.usageStoreApi);
   if (opts.usageApi) app.use('/api/usage', opts.usageApi);
+  // The applications that send events ask whether a user may go on: same token as /v1/events.
+  if (opts.limitsApi) app.use('/api/limits', ...(opts.ingestToken !== undefined ? [bearerAuth(opts.ingestToken, limit)] : []), opts.limitsApi);
 
   app.use((req: Request, res: Response) => {
     discardBody(req, limit);

@@ -1,12 +1,13 @@
 // The tailer's view on /metrics: files the globs match that are not read (compressed rotations).
 import { Gauge, type Registry } from 'prom-client';
+import { METRICS } from '../contract/metrics.js';
 import type { FileTailer } from './file-tail.js';
 
 export function registerTailMetrics(registry: Registry, tailer: FileTailer): void {
   new Gauge({
-    name: 'ai_exporter_skipped_files',
-    help: 'Files matched by --files that are not read as lines, by reason (the compression format: gzip, zstd, bzip2, xz, lz4, zip, ...).',
-    labelNames: ['reason'],
+    name: METRICS.skippedFiles.name,
+    help: METRICS.skippedFiles.help,
+    labelNames: METRICS.skippedFiles.labels,
     registers: [registry],
     collect() {
       this.reset();

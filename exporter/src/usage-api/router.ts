@@ -28,12 +28,12 @@ export interface UsageApiOptions {
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-function fail(res: Response, status: number, error: string, message: string, extra: Record<string, unknown> = {}): void {
+export function fail(res: Response, status: number, error: string, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).json({ error, message, ...extra });
 }
 
 /** Constant-time bearer check: both sides hashed to equal-length digests first. */
-function requireToken(token: string) {
+export function requireToken(token: string) {
   const expected = sha256(token);
   return (req: Request, res: Response, next: NextFunction): void => {
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');

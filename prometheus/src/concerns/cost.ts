@@ -20,7 +20,7 @@ import type { RecordingRule, RuleFile } from '../model.js';
 import { FEATURE, GLOBAL, MODEL, PROVIDER, PROVIDER_MODEL, ruleName, TEAM, type Level } from '../levels.js';
 import { indent, sumBy } from '../promql.js';
 
-const COST = 'ai_request_cost_dollars_sum';
+const COST = 'ai_cost_dollars_total';
 const METRIC = 'ai_cost_dollars';
 
 /** Levels computed from the raw counters; the others are sums of recorded series. */

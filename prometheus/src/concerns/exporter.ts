@@ -11,7 +11,7 @@ const INSTANCE: Level = { labels: ['job', 'instance'], what: 'per exporter insta
 const rec = (record: string, help: string, expr: string): RecordingRule => ({ kind: 'record', record, help, expr });
 
 export function exporterRules(cfg: RuleConfig): RuleFile {
-  const up = `up{job="${cfg.exporterJob}"}`;
+  const up = `up{${cfg.exporterSelector}}`;
   const lines = ruleName(INSTANCE, 'ai_exporter_lines', 'rate5m');
   const rejected = ruleName(INSTANCE, 'ai_exporter_rejected_lines', 'rate5m');
   const rejectRatio = ruleName(INSTANCE, 'ai_exporter_rejected_lines_per_lines', 'ratio_rate5m');

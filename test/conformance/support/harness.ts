@@ -418,7 +418,7 @@ const METRICS = {
   cacheRead: 'ai_tokens_cache_read_total',
   cacheWrite: 'ai_tokens_cache_write_total',
   reasoning: 'ai_tokens_reasoning_total',
-  cost: 'ai_request_cost_dollars_sum',
+  cost: 'ai_cost_dollars_total',
 } as const;
 
 function key(s: Sample): string {
