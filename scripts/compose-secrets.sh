@@ -27,6 +27,12 @@ write() { # name value
 
 write tokenscope_hash_key "$(random)"
 write tokenscope_ingest_token "$(random)"
+# The usage API's bearer token, and the request store's passwords (the exporter's role, Grafana's
+# read-only role). PostgreSQL reads them only when it initialises an empty data volume: replacing a
+# file later needs ALTER ROLE ... PASSWORD too (docs/compose.md).
+write tokenscope_api_token "$(random)"
+write tokenscope_postgres_password "$(random)"
+write tokenscope_postgres_grafana_password "$(random)"
 missing=()
 write pagerduty_routing_key "${PAGERDUTY_ROUTING_KEY:-REPLACE-WITH-PAGERDUTY-ROUTING-KEY}"
 grep -q REPLACE "$dir/pagerduty_routing_key" && missing+=(pagerduty_routing_key) || true

@@ -1,12 +1,15 @@
 // Helpers for scripts/start.sh (the native local stack), run as `node --import tsx scripts/local-stack.ts <cmd>`:
-//   render  write the stack's configs into the data dir, for the ports in use
+//   render  write the stack's configs into the data dir, for the ports in use (Grafana's without
+//           the PostgreSQL request-store datasource: the native store is SQLite)
 //   wait    wait until HTTP endpoints answer 2xx
 //   sink    run the loopback AlertSink, printing each notification
 //   ports   fail with a clear message when a port is taken
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { dump, load } from 'js-yaml';
+import { STORE_UID } from '../dashboards-src/store-panels.js';
 import { loadCatalog } from '../exporter/src/catalog/load.js';
 import { writeRuleFiles } from '../prometheus/src/generate.js';
 import { AlertSink, oneLine } from './lib/alert-sink.js';
@@ -51,11 +54,24 @@ function render(args: string[]): void {
     timing: v['fast-alerts'] ? { groupWait: '2s', groupInterval: '10s' } : undefined,
   });
   if (v['grafana-port']) {
-    writeGrafanaProvisioning({
+    const provisioning = writeGrafanaProvisioning({
       dir,
       urls: { 'prometheus:9090': host(v['prometheus-port']), 'loki:3100': host(v['loki-port']), 'alertmanager:9093': host(v['alertmanager-port']), 'exporter:9477': host(v['exporter-port']) },
     });
+    withoutStoreDatasource(join(provisioning, 'datasources', 'datasources.yaml'));
   }
+}
+
+/**
+ * The native stack's request store is a SQLite file, which Grafana cannot read without a plugin,
+ * and its PostgreSQL datasource reads a password from /run/secrets: left in, it would only fail.
+ * The store's panels say "datasource not found"; the usage API has the same rows.
+ */
+function withoutStoreDatasource(file: string): void {
+  if (!existsSync(file)) return;
+  const doc = load(readFileSync(file, 'utf8')) as { datasources?: Array<{ uid?: string }> };
+  doc.datasources = (doc.datasources ?? []).filter((d) => d.uid !== STORE_UID);
+  writeFileSync(file, `# Written by scripts/local-stack.ts from provisioning/datasources (the request store left out).\n${dump(doc, { lineWidth: -1, noRefs: true })}`);
 }
 
 /** A pid that exited (or is a zombie its parent has not reaped yet) is not running. */

@@ -49,6 +49,9 @@ chmod 700 "$DATA/secrets"
 # One key for the life of this data dir, so pseudonyms stay stable across restarts and
 # `tokenscope pseudonym --hash-key-file $DATA/secrets/hash_key <id>` finds a user's lines.
 [ -s "$DATA/secrets/hash_key" ] || (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' > "$DATA/secrets/hash_key")
+# The usage API's bearer token (docs/usage-api.md): /api/usage/log, /sessions, /users and the summaries.
+[ -s "$DATA/secrets/api_token" ] || (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' > "$DATA/secrets/api_token")
+STORE_FILE=$DATA/requests.db
 
 render=(--dir "$DATA" --exporter-port "$EXPORTER_PORT" --prometheus-port "$PROMETHEUS_PORT" --alertmanager-port "$ALERTMANAGER_PORT" --sink-port "$ALERT_SINK_PORT")
 [ -z "$GRAFANA_BIN" ] || render+=(--grafana-port "$GRAFANA_PORT" --loki-port "$LOKI_PORT")
@@ -108,7 +111,8 @@ fi
 
 # stdout is the per-request log (one JSON line per call); stderr the exporter's own messages.
 launch exporter "$LOGS/exporter.log" env "${LOKI_URL_ENV[@]}" sh -c 'exec node bin/tokenscope.js "$@" >>"'"$LOGS"'/requests.log"' tokenscope \
-  serve --host 127.0.0.1 --port "$EXPORTER_PORT" --state-file "$DATA/exporter-state.json" --hash-key-file "$DATA/secrets/hash_key"
+  serve --host 127.0.0.1 --port "$EXPORTER_PORT" --state-file "$DATA/exporter-state.json" --hash-key-file "$DATA/secrets/hash_key" \
+  --store "sqlite:$STORE_FILE" --api-token-file "$DATA/secrets/api_token" --prometheus-url "http://127.0.0.1:$PROMETHEUS_PORT"
 launch alertmanager "$LOGS/alertmanager.log" "$AM_BIN" --config.file="$DATA/alertmanager/alertmanager.yml" --storage.path="$DATA/alertmanager/data" \
   --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" --web.external-url="http://127.0.0.1:$ALERTMANAGER_PORT" --cluster.listen-address=
 launch prometheus "$LOGS/prometheus.log" prometheus --config.file="$DATA/prometheus.yml" --storage.tsdb.path="$DATA/prometheus" \
@@ -161,6 +165,12 @@ say "  exporter      http://127.0.0.1:$EXPORTER_PORT/metrics" \
     "  alert sink    http://127.0.0.1:$ALERT_SINK_PORT/notifications  (pages and tickets also print below)"
 [ -z "$LOKI_BIN" ] && say "  loki          not found on PATH: request logs stay in $LOGS/requests.log" || say "  loki          http://127.0.0.1:$LOKI_PORT  (request log lines, labels app/provider/status)"
 [ -n "$GRAFANA_BIN" ] || say "  grafana       not found on PATH (docker compose runs it; docs/compose.md)"
+[ -z "$GRAFANA_BIN" ] || say "  grafana       the usage log, session and user panels read PostgreSQL: docker compose has it (docs/compose.md)"
+E="http://127.0.0.1:$EXPORTER_PORT"
+say "  usage log     $E/api/usage/log?range=24h  (bearer token in $DATA/secrets/api_token; &format=csv for CSV)" \
+    "                curl -H \"Authorization: Bearer \$(cat $DATA/secrets/api_token)\" '$E/api/usage/log?range=24h'" \
+    "  sessions      $E/api/usage/sessions?range=24h  ·  one user: $E/api/usage/users/<pseudonym>" \
+    "  request store $STORE_FILE  (SQLite, one row per request; never prompts or completions)"
 say "  logs          $LOGS/" \
     "  demo          ~${DEMO_RATE:-5} req/s over 17 providers; first provider outage in ${DEMO_FIRST_OUTAGE_AFTER:-60}s (see $LOGS/demo.log)" ""
 

@@ -239,6 +239,7 @@ describe('LiteLLM StandardLoggingPayload', () => {
       project: 'helpdesk',
       userId: 'cust-991', // end_user is empty, so the key's end user id
       sessionId: 'conv-5521',
+      apiKey: '88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b', // metadata.user_api_key_hash
       requestId: 'chatcmpl-2b3c1a4e-7f0d-4c55-9d5e-0a5e1f7c2b11',
       tokens: { input: 21572, output: 655, cacheRead: 18950, cacheWrite: 2210, reasoning: 0 },
       latencySeconds: expect.closeTo(4.469, 6),

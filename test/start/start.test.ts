@@ -103,6 +103,10 @@ describe('npm start', () => {
     const out = started.output();
     for (const port of [p.TOKENSCOPE_EXPORTER_PORT, p.PROMETHEUS_PORT, p.ALERTMANAGER_PORT, p.ALERT_SINK_PORT]) expect(out).toContain(`http://127.0.0.1:${port}`);
     expect(out).toMatch(/open first: +http:\/\/127\.0\.0\.1:\d+\//);
+    // Where the usage log is: the API URL with its token file, and the SQLite request store.
+    expect(out).toContain(`http://127.0.0.1:${p.TOKENSCOPE_EXPORTER_PORT}/api/usage/log?range=24h`);
+    expect(out).toContain(`bearer token in ${join(dir, 'secrets', 'api_token')}`);
+    expect(out).toContain(`request store ${join(dir, 'requests.db')}`);
 
     // Prometheus scrapes the exporter, and the demo's traffic shows up in it.
     await waitFor('up{job="tokenscope"} == 1', async () => {
@@ -113,6 +117,14 @@ describe('npm start', () => {
       const r = await (await fetch(`${prom}/api/v1/query?query=${encodeURIComponent('sum(ai_requests_total)')}`)).json();
       return Number(r.data.result[0]?.value[1] ?? 0) > 0;
     }, 30_000, 500).catch(fail);
+
+    // The printed usage log answers with the printed token file, and holds the demo's requests.
+    const token = readFileSync(join(dir, 'secrets', 'api_token'), 'utf8').trim();
+    await waitFor('demo requests in the usage log', async () => {
+      const r = await fetch(`http://127.0.0.1:${p.TOKENSCOPE_EXPORTER_PORT}/api/usage/log?range=24h`, { headers: { Authorization: `Bearer ${token}` } });
+      return r.status === 200 && ((await r.json()) as { total: number }).total > 0;
+    }, 60_000, 500).catch(fail);
+    expect(existsSync(join(dir, 'requests.db'))).toBe(true);
 
     // The Watchdog fires in Alertmanager and its ping reaches the local sink.
     await waitFor('Watchdog firing in Alertmanager', async () => {

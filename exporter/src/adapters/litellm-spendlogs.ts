@@ -11,7 +11,7 @@ import {
   type JsonObject, invalid, isObject, missing, optCostUsd, optObject, optString, optTokens, readTimestamp, reqString,
   reqTokens,
 } from './fields.js';
-import { markLiteLLMFailure, readCallerMetadata, readTags, secondsSince } from './litellm.js';
+import { liteLlmKey, markLiteLLMFailure, readCallerMetadata, readTags, secondsSince } from './litellm.js';
 import { readChatAudio, readChatUsageDetails } from './openai.js';
 import { normalizeProvider } from './providers.js';
 import { checkTokenTotals, newRequest } from './request-record.js';
@@ -60,6 +60,8 @@ export function spendLogsToRecord(obj: JsonObject): RequestRecord {
   if (obj.completionStartTime != null) rec.ttftSeconds = secondsSince(startMs, readTimestamp(obj.completionStartTime, 'completionStartTime'));
   rec.sessionId = optString(obj.session_id, 'session_id');
   rec.userId = optString(obj.end_user, 'end_user');
+  // The api_key column holds the hashed token, like metadata.user_api_key.
+  rec.apiKey = optString(obj.api_key, 'api_key') ?? (metadata && liteLlmKey(metadata, 'metadata'));
   rec.team = metadata && optString(metadata.user_api_key_team_alias, 'metadata.user_api_key_team_alias');
   rec.team ??= optString(obj.team_id, 'team_id') ?? (metadata && optString(metadata.user_api_key_team_id, 'metadata.user_api_key_team_id'));
   if (metadata) {

@@ -58,6 +58,7 @@ export function liteLlmToRecord(obj: JsonObject): RequestRecord {
       optString(metadata.user_api_key_team_alias, 'metadata.user_api_key_team_alias') ??
       optString(metadata.user_api_key_team_id, 'metadata.user_api_key_team_id');
     rec.userId = optString(metadata.user_api_key_end_user_id, 'metadata.user_api_key_end_user_id');
+    rec.apiKey = liteLlmKey(metadata, 'metadata');
     readCallerMetadata(optObject(metadata.requester_metadata, 'metadata.requester_metadata'), rec);
     readCallerMetadata(optObject(metadata.spend_logs_metadata, 'metadata.spend_logs_metadata'), rec);
   }
@@ -81,6 +82,18 @@ export function markLiteLLMFailure(rec: RequestRecord, errorInfo: JsonObject | u
 
 export function secondsSince(startMs: number, endMs: number): number | undefined {
   return endMs >= startMs ? (endMs - startMs) / 1000 : undefined;
+}
+
+/**
+ * The virtual key a LiteLLM call was made with: its hashed token (stable across alias renames),
+ * else its alias. The hash is pseudonymised again downstream like any other key.
+ */
+export function liteLlmKey(m: JsonObject, path: string): string | undefined {
+  return (
+    optString(m.user_api_key_hash, `${path}.user_api_key_hash`) ??
+    optString(m.user_api_key, `${path}.user_api_key`) ??
+    optString(m.user_api_key_alias, `${path}.user_api_key_alias`)
+  );
 }
 
 /** feature / project / session_id passed by the caller (metadata.requester_metadata or spend_logs_metadata); the first one found wins. */

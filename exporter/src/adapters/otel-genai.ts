@@ -49,6 +49,10 @@ export function genAiAttributesToRecord(attrs: JsonObject, span: SpanContext): R
   rec.feature = attribution(attrs, res, 'tokenscope.feature');
   rec.team = attribution(attrs, res, 'tokenscope.team');
   rec.project = attribution(attrs, res, 'tokenscope.project');
+  // No semantic convention names the API key: tokenscope.api_key, or LiteLLM's flattened metadata.
+  rec.apiKey =
+    attribution(attrs, res, 'tokenscope.api_key') ??
+    (source === 'litellm' ? text(attrs, 'metadata.user_api_key_hash', p) ?? text(attrs, 'metadata.user_api_key_alias', p) : undefined);
   if (span.endMs !== undefined && span.endMs >= span.startMs) rec.latencySeconds = (span.endMs - span.startMs) / 1000;
   if (source === 'ai-sdk') {
     const ttft = attrs['ai.response.msToFirstChunk'] ?? attrs['ai.stream.msToFirstChunk'];

@@ -17,6 +17,7 @@ export function newRequest(timestampMs: number, provider: string, model: string,
     project: undefined,
     userId: undefined,
     sessionId: undefined,
+    apiKey: undefined,
     requestId: undefined,
     tokens,
     estimatedInputTokens: undefined,
@@ -38,6 +39,8 @@ export function readEventFields(obj: JsonObject, rec: RequestRecord): void {
   rec.project = optString(obj.project, 'project');
   rec.userId = optString(obj.user_id, 'user_id');
   rec.sessionId = optString(obj.session_id, 'session_id');
+  // The key's id (not secret) when the writer has one, else the key itself; pseudonymised downstream.
+  rec.apiKey = optString(obj.api_key_id, 'api_key_id') ?? optString(obj.api_key, 'api_key');
   rec.requestId = optString(obj.request_id, 'request_id');
   if (obj.estimated_input_tokens != null) rec.estimatedInputTokens = optTokens(obj.estimated_input_tokens, 'estimated_input_tokens');
   rec.latencySeconds = optMsAsSeconds(obj.latency_ms, 'latency_ms');

@@ -76,7 +76,10 @@ export interface Totals {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
-  /** Requests that could not be priced (their cost is not in costUsd). */
+  /**
+   * Requests that could not be priced: costUsd holds for them only a cost their log's writer
+   * reported (usually none), as ai_cost_dollars_total does. Costs are summed exactly (nano-dollars).
+   */
   unpriced: number;
 }
 

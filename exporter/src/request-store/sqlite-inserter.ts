@@ -1,0 +1,153 @@
+// SQLite's write path, as one piece of plain JavaScript: the insert worker (sqlite-thread.ts) runs
+// it without a TypeScript loader, and the main connection evaluates the same text (inserts without
+// the worker, erasure, retention), so there is one implementation of the key hash, the row layout
+// and the rollup. Rows arrive columnar (batch.ts): numbers in a Float64Array, strings as indexes
+// into one dictionary per batch, so a batch crosses to the worker without cloning 25 values a row.
+//
+// Per row: the 106-bit key hash (two seeded 53-bit cyrb53 hashes; cheap, and a collision between
+// two real keys is ~n²/2^107, nothing at any retention), one INSERT ... ON CONFLICT DO NOTHING, and
+// for a new row its share of an hour and a day bucket, accumulated in memory; the buckets are
+// upserted once per batch, in the same transaction, so the rollup always equals the rows.
+import * as crypto from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { PSEUDONYM_LENGTH } from '../log/pseudonym.js';
+import type { EncodedBatch } from './batch.js';
+import { ROLLUP_SPANS } from './rollup.js';
+import { KEY_SOURCE, NANO_PER_USD } from './row.js';
+
+
+export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, crypto, keyOf, pseudonymLength) {
+  function h53(str, seed) {
+    let h1 = 0xdeadbeef ^ seed, h2 = 0x41c6ce57 ^ seed;
+    for (let i = 0; i < str.length; i++) {
+      const ch = str.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  }
+  const ins = db.prepare('INSERT INTO requests (kh1, kh2, key, ts_ms, provider, model, project, feature, team, user_p, session_p, ' +
+    'api_key_p, request_id, status, error_type, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, ' +
+    'total_tokens, cost_nusd, revenue_nusd, priced, usage_unknown, latency_s, ttft_s) VALUES (' + '?, '.repeat(26) + '?) ' +
+    'ON CONFLICT (kh1, kh2) DO NOTHING');
+  const PK = 'span_ms, start_ms, provider, model, project, team, feature, nulls';
+  const up = db.prepare('INSERT INTO requests_rollup (' + PK + ', requests, input_tokens, output_tokens, cost_nusd, unpriced) ' +
+    'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (' + PK + ') DO UPDATE SET requests = requests + excluded.requests, ' +
+    'input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens, ' +
+    'cost_nusd = cost_nusd + excluded.cost_nusd, unpriced = unpriced + excluded.unpriced');
+  const drop = db.prepare('DELETE FROM requests_rollup WHERE span_ms = ? AND start_ms = ? AND provider = ? AND model = ? AND ' +
+    'project = ? AND team = ? AND feature = ? AND nulls = ? AND requests <= 0');
+
+  // Labels are dictionary indexes (-1: absent), so a bucket's map key is unambiguous whatever the values hold.
+  function add(m, dict, ts, p, mo, pr, te, fe, input, output, cost, priced) {
+    for (let s = 0; s < spans.length; s++) {
+      const span = spans[s];
+      const start = ts - (((ts % span) + span) % span);
+      const k = span + ':' + start + ':' + p + ':' + mo + ':' + pr + ':' + te + ':' + fe;
+      let b = m.get(k);
+      if (b === undefined) {
+        const nulls = (pr < 0 ? 1 : 0) | (te < 0 ? 2 : 0) | (fe < 0 ? 4 : 0);
+        b = [span, start, dict[p], dict[mo], pr < 0 ? '' : dict[pr], te < 0 ? '' : dict[te], fe < 0 ? '' : dict[fe], nulls, 0, 0, 0, 0, 0];
+        m.set(k, b);
+      }
+      b[8] += 1; b[9] += input; b[10] += output; b[11] += cost; b[12] += 1 - priced;
+    }
+  }
+  function flush(m, sign) {
+    for (const b of m.values()) {
+      if (sign < 0) for (let i = 8; i < 13; i++) b[i] = -b[i];
+      up.run(b);
+      if (sign < 0) drop.run(b.slice(0, 8));
+    }
+  }
+  const S2 = 0x5bd1e995;
+  const sha256hex = (x) => crypto.createHash('sha256').update(x, 'utf8').digest('hex');
+  // Keyed pseudonyms exactly as log/pseudonym.ts makes them, with the same bounded memo.
+  let memoOf, memo = new Map();
+  function pseudonymOf(key, id) {
+    let p = memo.get(id);
+    if (p === undefined) {
+      p = crypto.createHmac('sha256', key).update(id, 'utf8').digest('hex').slice(0, pseudonymLength);
+      if (memo.size >= 100000) memo.clear();
+      memo.set(id, p);
+    }
+    return p;
+  }
+  function one(batch, m) {
+    const n = batch.n, nums = batch.nums, strs = batch.strs, dict = batch.dict, pk = batch.pseudonymKey;
+    if (pk !== undefined) {
+      const id = typeof pk === 'string' ? 's' + pk : 'b' + Buffer.from(pk).toString('hex');
+      if (id !== memoOf) { memoOf = id; memo = new Map(); }
+    }
+    const str = (x) => (x < 0 ? null : dict[x]);
+    let fresh = 0;
+    for (let i = 0; i < n; i++) {
+      const a = i * 13, c = i * 12;
+      const input = nums[a + 1], output = nums[a + 2], lat = nums[a + 10] === nums[a + 10] ? nums[a + 10] : null, ttft = nums[a + 11] === nums[a + 11] ? nums[a + 11] : null;
+      let key, user = str(strs[c + 6]), session = str(strs[c + 7]), apiKey = str(strs[c + 8]);
+      if (nums[a + 12] === 1) {
+        key = keyOf(str(strs[c + 9]), nums[a], dict[strs[c + 1]], dict[strs[c + 2]], str(strs[c + 3]), str(strs[c + 4]), str(strs[c + 5]),
+          user, session, apiKey, dict[strs[c + 10]], str(strs[c + 11]), input, output, nums[a + 3], nums[a + 4], nums[a + 5], lat, ttft, sha256hex);
+        if (user !== null) user = pseudonymOf(pk, user);
+        if (session !== null) session = pseudonymOf(pk, session);
+        if (apiKey !== null) apiKey = pseudonymOf(pk, apiKey);
+      } else {
+        key = dict[strs[c]];
+      }
+      const cost = Math.round(nums[a + 6] * 1e9);
+      const changed = ins.run(h53(key, 0), h53(key, S2), key, nums[a], dict[strs[c + 1]], dict[strs[c + 2]], str(strs[c + 3]),
+        str(strs[c + 4]), str(strs[c + 5]), user, session, apiKey, str(strs[c + 9]), dict[strs[c + 10]],
+        str(strs[c + 11]), input, output, nums[a + 3], nums[a + 4], nums[a + 5], input + output, cost, Math.round(nums[a + 7] * 1e9), nums[a + 8],
+        nums[a + 9], lat, ttft).changes;
+      if (changed === 0) continue;
+      fresh++;
+      add(m, dict, nums[a], strs[c + 1], strs[c + 2], strs[c + 3], strs[c + 5], strs[c + 4], input, output, cost, nums[a + 8]);
+    }
+    return fresh;
+  }
+  // Several batches in one transaction (a catch-up queues many): one commit and one rollup upsert
+  // per bucket for all of them. Returns the new rows of each batch.
+  const insertMany = db.transaction((batches) => {
+    const m = new Map();
+    const counts = batches.map((b) => one(b, m));
+    flush(m, 1);
+    return counts;
+  });
+  const insert = (batch) => insertMany([batch])[0];
+  // del: a DELETE ... RETURNING ts_ms, provider, model, project, team, feature, input_tokens,
+  // output_tokens, cost_nusd, priced. Its rows' shares leave the rollup in the same transaction.
+  const remove = (del, params) => db.transaction(() => {
+    const rows = del.all(...params);
+    const m = new Map(), ids = new Map(), dict = [];
+    const id = (v) => { if (v === null) return -1; let x = ids.get(v); if (x === undefined) { x = dict.push(v) - 1; ids.set(v, x); } return x; };
+    for (const r of rows) add(m, dict, r.ts_ms, id(r.provider), id(r.model), id(r.project), id(r.team), id(r.feature), r.input_tokens, r.output_tokens, r.cost_nusd, r.priced);
+    flush(m, -1);
+    return rows.length;
+  }).immediate();
+  return { insert, insertMany, remove };
+})`;
+
+export interface SqliteInserter {
+  /** Stores the batch's rows whose key is new and adds them to the rollup; returns how many were new. */
+  insert(batch: EncodedBatch): number;
+  /** Several batches in one transaction; the new rows of each. */
+  insertMany(batches: EncodedBatch[]): number[];
+  /** Runs `del` (a DELETE ... RETURNING the rollup's columns) and takes its rows out of the rollup, atomically. */
+  remove(del: Database.Statement, params: unknown[]): number;
+}
+
+export function makeInserter(db: Database.Database): SqliteInserter {
+  const make = new Function(`return ${INSERTER_SOURCE};`)() as (db: Database.Database, spans: readonly number[], ...deps: unknown[]) => SqliteInserter;
+  return make(db, ROLLUP_SPANS, crypto, new Function(`return ${KEY_SOURCE};`)(), PSEUDONYM_LENGTH);
+}
+
+/** The worker's arguments after db and spans, as source text (it has require). */
+export const WORKER_DEPS = `require('node:crypto'), ${KEY_SOURCE}, ${PSEUDONYM_LENGTH}`;
+
+// The inserter rounds to nano-dollars as toNano() does; a change of unit must change both.
+if (NANO_PER_USD !== 1e9) throw new Error('sqlite-inserter.ts assumes nano-dollars');
+
+/** What a DELETE must return for remove(). */
+export const REMOVED_COLUMNS = 'ts_ms, provider, model, project, team, feature, input_tokens, output_tokens, cost_nusd, priced';

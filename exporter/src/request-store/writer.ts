@@ -1,0 +1,259 @@
+// The pipeline's sink into the request store. request() only turns the record into a row and
+// queues it: the ingest hot path never waits for a database. Rows are written in batches (every
+// flushIntervalMs, or at once when batchRows are queued); a failed batch is retried with backoff
+// and, while the database is down, at most maxPendingRows wait (rows beyond are dropped and
+// counted, ai_exporter_store_dropped_rows_total).
+//
+// Exactly once across kill -9: the durable state checkpoint (ingest/state-file.ts) moves the file
+// positions past every line counted so far, so every row of those lines must be safe by then.
+// checkpoint() runs inside the save, in the same synchronous turn: a synchronous backend (SQLite)
+// writes what is queued there; otherwise, or when that fails, the queued rows go to a journal file
+// next to the state, re-queued at the next start. Lines read again after a crash give the same
+// idempotency keys, so rows stored before the crash are not stored twice.
+//
+// With a store that takes encoded batches (SQLite) and the pseudonymisation key, request() only
+// queues the record and its price: building the row (keyed pseudonyms, idempotency key, nano-
+// dollars) happens on the store's worker thread. The ingest thread's share of a stored request
+// is then the queue push and its part of the columnar batch (batch.ts).
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { RequestRecord } from '../events/types.js';
+import type { RequestSink } from '../ingest/pipeline.js';
+import type { PriceResult } from '../pricing/pricer.js';
+import { encodeBatch, isRecordItem, type BatchItem, type EncodedBatch } from './batch.js';
+import { toStoredRequest } from './row.js';
+import type { RequestStore, StoredRequest } from './types.js';
+
+export interface WriterOptions {
+  /** Keyed pseudonym of user, session and API key ids (log/pseudonym.ts). */
+  pseudonym: (id: string) => string;
+  /**
+   * The key `pseudonym` hashes with. Given, and the store takes encoded batches, rows are built
+   * off the ingest thread (the same pseudonyms: log/pseudonym.ts's HMAC with this key).
+   */
+  pseudonymKey?: string | Buffer;
+  /** Default 250 ms. */
+  flushIntervalMs?: number;
+  /** Rows per insert; a full batch is written without waiting for the interval. Default 2000. */
+  batchRows?: number;
+  /** Rows queued at most (written or not); more are dropped and counted. Default 200,000. */
+  maxPendingRows?: number;
+  /** Where rows not yet written are kept across a restart; without it checkpoint() only flushes. */
+  journalPath?: string;
+  onError?: (message: string, details: Record<string, unknown>) => void;
+  /** First retry delay; doubles per failure up to maxBackoffMs (30 s). Default 250 ms. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface WriterStats {
+  /** Rows the store took as new. */
+  written: number;
+  /** Rows already stored (same idempotency key): re-read lines, a second replica. */
+  duplicates: number;
+  writeErrors: number;
+  dropped: number;
+  /** Wall-clock ms of the last successful write; 0 before the first. */
+  lastWriteMs: number;
+}
+
+/** Batches of batchRows handed to an encoded-batch store at once when that many are queued. */
+const RAW_GROUP = 8;
+
+type SyncStore = RequestStore & {
+  insertSync?: (rows: readonly StoredRequest[]) => number;
+  insertEncoded?: (batch: EncodedBatch) => Promise<number>;
+  insertEncodedSync?: (batch: EncodedBatch) => number;
+};
+
+export class StoreWriter implements RequestSink {
+  readonly stats: WriterStats = { written: 0, duplicates: 0, writeErrors: 0, dropped: 0, lastWriteMs: 0 };
+  private queue: BatchItem[] = [];
+  /** The batch being written; kept until the store confirms it. */
+  private inflight: BatchItem[] = [];
+  /** Queue raw records (rows built by the store's worker) rather than StoredRequests. */
+  private readonly raw: boolean;
+  private writing: Promise<void> | undefined;
+  private retryAt = 0;
+  private failures = 0;
+  private kickScheduled = false;
+  private closed = false;
+  /** Whether a journal file may exist (so a checkpoint with nothing pending costs no syscall). */
+  private journaled = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly flushIntervalMs: number;
+  private readonly batchRows: number;
+  private readonly maxPending: number;
+
+  constructor(
+    readonly store: SyncStore,
+    private readonly opts: WriterOptions,
+  ) {
+    this.flushIntervalMs = opts.flushIntervalMs ?? 250;
+    this.batchRows = opts.batchRows ?? 2000;
+    this.maxPending = opts.maxPendingRows ?? 200_000;
+    this.raw = opts.pseudonymKey !== undefined && typeof store.insertEncoded === 'function' && typeof store.insertEncodedSync === 'function';
+    if (opts.journalPath) {
+      this.queue = readJournal(opts.journalPath);
+      this.journaled = existsSync(opts.journalPath);
+    }
+    this.timer = setInterval(() => this.kick(), this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Rows waiting to be written (queued and in flight). */
+  get pending(): number {
+    return this.queue.length + this.inflight.length;
+  }
+
+  request(rec: RequestRecord, price: PriceResult): void {
+    if (this.closed) return;
+    if (this.pending >= this.maxPending) {
+      this.stats.dropped++;
+      return;
+    }
+    this.queue.push(this.raw ? { rec, price } : toStoredRequest(rec, price, this.opts.pseudonym));
+    if (this.queue.length >= this.batchRows && !this.kickScheduled) {
+      // Off this turn: the batch is written after the chunk of lines being counted.
+      this.kickScheduled = true;
+      setImmediate(() => {
+        this.kickScheduled = false;
+        this.kick();
+      });
+    }
+  }
+
+  /** Starts a write when there is something to write, none is under way and no backoff is pending. */
+  private kick(): void {
+    if (this.writing || (this.queue.length === 0 && this.inflight.length === 0)) return;
+    if (Date.now() < this.retryAt) return;
+    this.writing = this.writeBatch().finally(() => {
+      this.writing = undefined;
+      // More than a batch queued: go on at once rather than one batch per interval.
+      if (this.queue.length >= this.batchRows && this.failures === 0) this.kick();
+    });
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.inflight.length === 0) this.inflight = this.queue.splice(0, this.raw ? this.batchRows * RAW_GROUP : this.batchRows);
+    const batch = this.inflight;
+    try {
+      const n = this.raw ? await this.writeEncoded(batch) : await this.store.insert(batch as StoredRequest[]);
+      this.confirmed(batch.length, n);
+      if (this.inflight === batch) this.inflight = [];
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  /**
+   * A backlog goes to the worker as several batches at once, encoded one per turn of the event
+   * loop (each ~1 ms): the worker commits the batches waiting for it in one transaction.
+   */
+  private async writeEncoded(items: BatchItem[]): Promise<number> {
+    const parts: Array<Promise<number>> = [];
+    for (let i = 0; i < items.length; i += this.batchRows) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      const p = this.store.insertEncoded!(encodeBatch(items.slice(i, i + this.batchRows), this.opts.pseudonymKey));
+      p.catch(() => {}); // awaited below; a failure is reported once, there
+      parts.push(p);
+    }
+    return (await Promise.all(parts)).reduce((a, n) => a + n, 0);
+  }
+
+  private confirmed(rows: number, fresh: number): void {
+    this.stats.written += fresh;
+    this.stats.duplicates += rows - fresh;
+    this.stats.lastWriteMs = Date.now();
+    this.failures = 0;
+    this.retryAt = 0;
+  }
+
+  private failed(e: unknown): void {
+    this.stats.writeErrors++;
+    this.failures++;
+    const base = this.opts.backoffMs ?? 250;
+    const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** Math.min(this.failures - 1, 16));
+    this.retryAt = Date.now() + delay;
+    this.opts.onError?.('request store write failed; retrying', { err: (e as Error).message, pending: this.pending, retryInMs: delay });
+  }
+
+  /**
+   * Called synchronously inside a state checkpoint: afterwards every row queued so far is in the
+   * store or in the journal. Never throws (the checkpoint must go on).
+   */
+  checkpoint(): void {
+    if (this.store.insertSync && this.retryAt === 0) {
+      const insertSync = (items: BatchItem[]) =>
+        this.raw ? this.store.insertEncodedSync!(encodeBatch(items, this.opts.pseudonymKey)) : this.store.insertSync!(items as StoredRequest[]);
+      try {
+        // A batch in flight is sent again (idempotent): its insert() may not have committed yet.
+        // Its rows are counted when that insert() answers, not here.
+        if (this.inflight.length > 0) insertSync(this.inflight);
+        while (this.queue.length > 0) {
+          const batch = this.queue.slice(0, this.batchRows);
+          const n = insertSync(batch);
+          this.queue.splice(0, batch.length);
+          this.confirmed(batch.length, n);
+        }
+        this.removeJournal();
+        return;
+      } catch (e) {
+        this.failed(e);
+      }
+    }
+    this.writeJournal();
+  }
+
+  private removeJournal(): void {
+    const path = this.opts.journalPath;
+    if (path && this.journaled) {
+      rmSync(path, { force: true });
+      this.journaled = false;
+    }
+  }
+
+  private writeJournal(): void {
+    const path = this.opts.journalPath;
+    if (!path) return;
+    try {
+      if (this.pending === 0) {
+        this.removeJournal();
+        return;
+      }
+      const tmp = `${path}.tmp`;
+      // Rows, never raw records: the journal holds pseudonyms only, as the store does.
+      const rows = [...this.inflight, ...this.queue].map((x) => (isRecordItem(x) ? toStoredRequest(x.rec, x.price, this.opts.pseudonym) : x));
+      writeFileSync(tmp, JSON.stringify({ version: 1, rows }), { mode: 0o600 });
+      renameSync(tmp, path);
+      this.journaled = true;
+    } catch (e) {
+      this.opts.onError?.('cannot write the request store journal', { err: (e as Error).message, path });
+    }
+  }
+
+  /** Writes what is pending, waiting at most `timeoutMs`; what is still pending then goes to the journal. */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    const end = Date.now() + timeoutMs;
+    while (this.pending > 0 && Date.now() < end) {
+      if (this.writing) await this.writing;
+      else if (Date.now() < this.retryAt) await new Promise((r) => setTimeout(r, Math.min(this.retryAt, end) - Date.now()));
+      else this.kick();
+    }
+    if (this.writing) await Promise.race([this.writing, new Promise((r) => setTimeout(r, Math.max(0, end - Date.now())))]);
+    this.writeJournal();
+  }
+}
+
+/** Rows a previous run left in its journal, or none. A damaged journal stops the start rather than lose its rows silently. */
+function readJournal(path: string): StoredRequest[] {
+  if (!existsSync(path)) return [];
+  try {
+    const j = JSON.parse(readFileSync(path, 'utf8')) as { version?: number; rows?: unknown };
+    if (j.version === 1 && Array.isArray(j.rows)) return j.rows as StoredRequest[];
+  } catch {
+    /* fall through */
+  }
+  throw new Error(`${path}: not a request store journal (move it away to start without its rows)`);
+}

@@ -1,0 +1,74 @@
+// SQLite's writer hot path queues raw records and lets the insert worker build the rows (keys,
+// keyed pseudonyms, nano-dollars). Those rows must equal what toStoredRequest() builds on the main
+// thread (the journal's and PostgreSQL's path): the same pseudonyms as log/pseudonym.ts, the same
+// idempotency keys with and without request ids, so a journaled row and the same line re-read by
+// the worker are one row.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../../exporter/src/events/types.js';
+import { pseudonymizer } from '../../exporter/src/log/pseudonym.js';
+import type { PriceResult } from '../../exporter/src/pricing/pricer.js';
+import { toStoredRequest } from '../../exporter/src/request-store/row.js';
+import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
+import { StoreWriter } from '../../exporter/src/request-store/writer.js';
+import { rng } from '../support/traffic.js';
+import { T0 } from './fixture.js';
+
+const KEY = 'raw-rows-test-key';
+
+function records(n: number): Array<[RequestRecord, PriceResult]> {
+  const r = rng(3);
+  return Array.from({ length: n }, (_, i) => {
+    const rec: RequestRecord = {
+      kind: 'request', timestampMs: T0 + Math.floor(r() * 86_400_000), provider: i % 2 ? 'openai' : 'anthropic', model: `m-${i % 3}`,
+      tokens: { input: Math.floor(r() * 5000), output: Math.floor(r() * 900), cacheRead: i % 5, cacheWrite: 0, reasoning: i % 7 },
+      status: i % 9 === 0 ? 'error' : 'success',
+    };
+    if (i % 3 !== 0) rec.requestId = `req-${i}`; // every third is keyed by its content
+    if (i % 4 !== 0) rec.userId = `user-${i % 17}@example.com`;
+    if (i % 2 === 0) rec.sessionId = `session-${i % 29}`;
+    if (i % 5 === 0) rec.apiKey = `sk-${i % 3}`;
+    if (i % 6 !== 0) rec.project = `p${i % 4}`;
+    if (i % 8 === 1) rec.team = 'core';
+    if (i % 9 === 0) rec.errorType = 'rate_limit';
+    if (i % 3 === 1) rec.latencySeconds = Math.round(r() * 4000) / 1000;
+    if (i % 10 === 3) rec.ttftSeconds = 0.25;
+    if (i % 11 === 0) rec.usageUnknown = true;
+    const price: PriceResult = { costUsd: r() * 0.03, revenueUsd: i % 4 === 0 ? r() * 0.05 : 0, source: 'catalog', priced: i % 13 !== 0 };
+    return [rec, price];
+  });
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tokenscope-raw-rows-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.each([false, true])('rows built by the SQLite writer (insert thread: %s)', (insertThread) => {
+  it('equal toStoredRequest(): keys, pseudonyms, costs; the main-thread rows are then all duplicates', async () => {
+    const store = new SqliteRequestStore(join(dir, `raw-${insertThread}.db`), { insertThread });
+    const pseudonym = pseudonymizer(KEY);
+    const w = new StoreWriter(store, { pseudonym, pseudonymKey: KEY, flushIntervalMs: 20, batchRows: 300 });
+    const recs = records(1500);
+    for (const [rec, price] of recs) w.request(rec, price);
+    w.checkpoint(); // part written synchronously, as inside a state checkpoint
+    for (const [rec, price] of records(40)) w.request(rec, price); // the same lines again
+    await w.close();
+    expect(w.stats.written).toBe(recs.length);
+    expect(w.stats.duplicates).toBe(40);
+
+    const want = recs.map(([rec, price]) => toStoredRequest(rec, price, pseudonym));
+    const got = await store.log({ fromMs: 0, toMs: T0 + 2 * 86_400_000, page: 1, pageSize: 5000, sort: 'time', order: 'asc' });
+    const byKey = new Map(got.rows.map((r) => [r.key, r]));
+    expect(byKey.size).toBe(want.length);
+    for (const r of want) expect(byKey.get(r.key)).toEqual(r);
+    expect(want.filter((r) => r.key.startsWith('h:')).length).toBe(500);
+    expect(want.some((r) => r.user === pseudonym('user-1@example.com'))).toBe(true);
+    // Rows built on the main thread (a journal's, PostgreSQL's) are the same rows: nothing new.
+    expect(await store.insert(want)).toBe(0);
+    await store.close();
+  });
+});

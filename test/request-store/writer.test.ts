@@ -1,0 +1,117 @@
+// The writer against a real PostgreSQL that goes away: batches are retried with backoff, pending
+// rows stay bounded and the excess is counted as dropped, rows queued at a checkpoint survive in
+// the journal, and everything pending is written once the database is back.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../../exporter/src/events/types.js';
+import type { PriceResult } from '../../exporter/src/pricing/pricer.js';
+import { PostgresRequestStore } from '../../exporter/src/request-store/postgres.js';
+import { registerStoreMetrics } from '../../exporter/src/request-store/serve.js';
+import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
+import { StoreWriter } from '../../exporter/src/request-store/writer.js';
+import { parseExposition, sum } from '../support/exposition.js';
+import { startPostgres, type PgServer } from '../support/postgres.js';
+import { waitFor } from '../support/ports.js';
+
+const T0 = Date.UTC(2025, 0, 1);
+const PRICE: PriceResult = { costUsd: 0.001, revenueUsd: 0, source: 'catalog', priced: true };
+const rec = (i: number): RequestRecord => ({
+  kind: 'request', timestampMs: T0 + i, provider: 'openai', model: 'gpt-4o', requestId: `r-${i}`, userId: `user-${i % 3}`,
+  tokens: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0, reasoning: 0 }, status: 'success',
+});
+const ALL = { fromMs: 0, toMs: T0 + 1e9 };
+const pseudonym = (id: string) => `p-${id}`;
+
+let server: PgServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startPostgres();
+  dir = mkdtempSync(join(tmpdir(), 'tokenscope-writer-'));
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A real outage for one database: no new connections, existing ones terminated. */
+async function setConnections(url: string, allow: boolean) {
+  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]+$/, '/postgres') });
+  await admin.connect();
+  const db = new URL(url).pathname.slice(1);
+  await admin.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS ${allow}`);
+  if (!allow) await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]);
+  await admin.end();
+}
+
+describe('StoreWriter', () => {
+  it('batches off the hot path: request() writes nothing synchronously, the interval flush does', async () => {
+    const store = new SqliteRequestStore(join(dir, 'batch.db'));
+    const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 50, batchRows: 1000 });
+    for (let i = 0; i < 10; i++) w.request(rec(i), PRICE);
+    expect(w.pending).toBe(10);
+    expect((await store.totals(ALL)).requests).toBe(0);
+    await waitFor('the interval flush', async () => w.pending === 0, 5000, 10);
+    expect((await store.totals(ALL)).requests).toBe(10);
+    expect((await store.log({ ...ALL, page: 1, pageSize: 1, sort: 'time', order: 'asc' })).rows[0].user).toBe('p-user-0');
+    await w.close();
+    await store.close();
+  });
+
+  it('survives a database outage: retries with backoff, bounds and counts what it drops, journals at a checkpoint, catches up', async () => {
+    const url = await server.createDatabase('outage');
+    const journal = join(dir, 'journal.json');
+    const errors: string[] = [];
+    const store = await PostgresRequestStore.open(url, { onError: (m) => errors.push(m) });
+    const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 20, batchRows: 100, maxPendingRows: 500, backoffMs: 20, maxBackoffMs: 200, journalPath: journal, onError: (m) => errors.push(m) });
+    const registry = new Registry();
+    registerStoreMetrics(registry, w);
+    for (let i = 0; i < 300; i++) w.request(rec(i), PRICE);
+    await waitFor('first rows', async () => w.pending === 0, 10_000, 10);
+    expect(w.stats.written).toBe(300);
+
+    await setConnections(url, false);
+    for (let i = 300; i < 1000; i++) w.request(rec(i), PRICE);
+    await waitFor('failed writes', async () => w.stats.writeErrors >= 3, 10_000, 10);
+    expect(w.pending).toBe(500); // bounded
+    expect(w.stats.dropped).toBe(200); // 700 offered, 500 kept
+    const m = parseExposition(await registry.metrics());
+    expect(sum(m, 'ai_exporter_store_pending_rows')).toBe(500);
+    expect(sum(m, 'ai_exporter_store_dropped_rows_total')).toBe(200);
+    expect(sum(m, 'ai_exporter_store_write_errors_total')).toBe(w.stats.writeErrors);
+    expect(sum(m, 'ai_exporter_store_last_write_timestamp_seconds')).toBeGreaterThan(0);
+
+    // A checkpoint while down: the pending rows go to the journal; a new writer (a restart) re-queues them.
+    w.checkpoint();
+    await w.close(100);
+    await setConnections(url, true);
+    const store2 = await PostgresRequestStore.open(url);
+    const w2 = new StoreWriter(store2, { pseudonym, flushIntervalMs: 20, batchRows: 100, journalPath: journal });
+    expect(w2.pending).toBe(500);
+    await waitFor('catch-up', async () => w2.pending === 0, 10_000, 10);
+    w2.checkpoint(); // nothing pending: the journal is removed
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(journal)).toBe(false);
+    const t = await store2.totals(ALL);
+    expect(t.requests).toBe(800);
+    expect(t.costUsd).toBeCloseTo(0.8, 9);
+    expect(errors.some((e) => /write failed; retrying/.test(e))).toBe(true);
+    await w2.close();
+    await store2.close();
+    await store.close().catch(() => {});
+  }, 60_000);
+
+  it('close() writes what is pending before it returns', async () => {
+    const store = new SqliteRequestStore(join(dir, 'close.db'));
+    const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 1234; i++) w.request(rec(i), PRICE);
+    await w.close();
+    expect((await store.totals(ALL)).requests).toBe(1234);
+    w.request(rec(5000), PRICE); // after close: ignored, never half-written
+    expect(w.pending).toBe(0);
+    await store.close();
+  });
+});
