@@ -11,12 +11,18 @@ export function erasureQuery(pseudonym: string, app = 'tokenscope'): string {
   return `{app="${app}"} |= "${pseudonym}"`;
 }
 
+/**
+ * Loki's delete API takes RFC 3339 or exactly ten digits of unix seconds: `start=0` is refused
+ * with a 400 (checked against Loki 3.7), so times are written as RFC 3339 without fractions.
+ */
+const rfc3339 = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 /** URL of Loki's delete request (POST) for the lines carrying the pseudonym since `startS`. */
 export function lokiDeleteUrl(lokiUrl: string, pseudonym: string, startS: number, endS?: number): string {
   const u = new URL('/loki/api/v1/delete', lokiUrl);
   u.searchParams.set('query', erasureQuery(pseudonym));
-  u.searchParams.set('start', String(Math.floor(startS)));
-  if (endS !== undefined) u.searchParams.set('end', String(Math.ceil(endS)));
+  u.searchParams.set('start', rfc3339(Math.floor(startS)));
+  if (endS !== undefined) u.searchParams.set('end', rfc3339(Math.ceil(endS)));
   return u.toString();
 }
 
@@ -33,7 +39,7 @@ export function registerPseudonymCommand(program: Command): void {
       for (const id of ids) {
         const p = pseudonymize(key, id);
         process.stdout.write(`${p}\n`);
-        // Retention bounds how far back lines exist; start=0 covers all of them.
+        // Retention bounds how far back lines exist; the epoch covers all of them.
         if (o.lokiUrl) process.stdout.write(`  curl -sS -X POST '${lokiDeleteUrl(o.lokiUrl, p, 0)}'\n`);
       }
     });
