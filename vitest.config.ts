@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Builds dist/ when exporter/src changed: the CLI the tests start runs the compiled JavaScript.
+    // Builds dist/ when a source changed: the CLI the tests start runs the compiled JavaScript.
     globalSetup: ['test/package/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

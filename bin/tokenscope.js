@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 
 let cli;
 try {
-  cli = await import('../dist/cli/main.js');
+  cli = await import('../dist/exporter/src/cli/main.js');
 } catch (e) {
-  if (e?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(new URL('../dist/exporter/src/cli/main.js', import.meta.url))) {
     process.stderr.write('tokenscope: dist/ is missing; in a checkout, run `npm run build` first\n');
     process.exit(1);
   }

@@ -16,9 +16,9 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
 import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
-import { catalogFingerprint } from '../exporter/src/catalog/fingerprint.js';
-import { loadCatalog } from '../exporter/src/catalog/load.js';
-import type { Catalog } from '../exporter/src/catalog/schema.js';
+import { catalogFingerprint } from '../catalog/src/fingerprint.js';
+import { loadCatalog } from '../catalog/src/load.js';
+import type { Catalog } from '../catalog/src/schema.js';
 
 export const catalog: Catalog = loadCatalog();
 /** The catalog these dashboards are built from: tagged `catalog-<fingerprint>` and compared with ai_catalog_info. */

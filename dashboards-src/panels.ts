@@ -33,7 +33,7 @@ import { DataqueryBuilder as PromQuery, PromQueryFormat, QueryEditorMode } from 
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
-import type { SloTargets } from '../exporter/src/catalog/schema.js';
+import type { SloTargets } from '../catalog/src/schema.js';
 import { catalog, LOKI, PROM } from './defaults.js';
 import { providerSloOverrides } from './thresholds.js';
 

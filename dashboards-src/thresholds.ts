@@ -2,8 +2,8 @@
 // red at the same number an alert or a budget does. Change the catalog, rebuild, and every
 // dashboard follows.
 import { ThresholdsConfigBuilder, ThresholdsMode, type Threshold } from '@grafana/grafana-foundation-sdk/dashboard';
-import { sloFor } from '../exporter/src/catalog/load.js';
-import type { SloTargets } from '../exporter/src/catalog/schema.js';
+import { sloFor } from '../catalog/src/load.js';
+import type { SloTargets } from '../catalog/src/schema.js';
 import { catalog } from './defaults.js';
 
 export const GREEN = 'green';

@@ -1,4 +1,4 @@
-// `npm run build`: compiles exporter/src to dist/ (JavaScript + .d.ts) with tsc -p tsconfig.build.json.
+// `npm run build`: compiles exporter/src, catalog/src and reader/src to dist/ (JavaScript + .d.ts) with tsc -p tsconfig.build.json.
 // Plain JavaScript, so it runs before anything is built and without tsx.
 //
 //   node scripts/build.mjs             always build; any type error fails it (npm pack runs this)
@@ -21,7 +21,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 const STAMP = join(DIST, '.build-stamp');
 const LOCK = join(ROOT, '.dist.lock');
-const INPUTS = ['exporter/src', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUTS = ['exporter/src', 'catalog/src', 'reader/src', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** Newest modification time among the build's inputs. */
 function newestInput() {
@@ -115,7 +115,7 @@ export function ensureBuilt({ ifStale = false } = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const ifStale = process.argv.includes('--if-stale');
   try {
-    if (ensureBuilt({ ifStale }) && ifStale) process.stderr.write('built dist/ (exporter/src changed)\n');
+    if (ensureBuilt({ ifStale }) && ifStale) process.stderr.write('built dist/ (a source changed)\n');
   } catch (e) {
     process.stderr.write(`${e.message}\n`);
     process.exit(1);

@@ -13,7 +13,7 @@ import { writeDashboardArtifacts } from '../dashboards-src/build.js';
 import { REPO_ROOT, RULES_DIR, writeRuleArtifacts } from '../prometheus/src/generate.js';
 import { writeMetricsDoc } from '../exporter/src/contract/docs.js';
 import { writeStackConfigs } from '../prometheus/src/stack-configs.js';
-import { loadCatalog } from '../exporter/src/catalog/load.js';
+import { loadCatalog } from '../catalog/src/load.js';
 
 export interface Generator {
   name: string;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tokenscope needs on a Debian machine when it is missing: Prometheus and
 # Alertmanager from Debian (promtool, amtool come with them), python3 with venv, PostgreSQL, and the npm
-# dependencies, and builds dist/ when it is missing or older than exporter/src.
+# dependencies, and builds dist/ when it is missing or older than its sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +29,5 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-# bin/tokenscope.js runs the compiled dist/: rebuilt here when exporter/src is newer (scripts/build.mjs).
+# bin/tokenscope.js runs the compiled dist/: rebuilt here when a source is newer (scripts/build.mjs).
 node scripts/build.mjs --if-stale

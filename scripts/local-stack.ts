@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dump, load } from 'js-yaml';
 import { STORE_UID } from '../dashboards-src/store-panels.js';
-import { loadCatalog } from '../exporter/src/catalog/load.js';
+import { loadCatalog } from '../catalog/src/load.js';
 import { writeRuleFiles } from '../prometheus/src/generate.js';
 import { AlertSink, oneLine } from './lib/alert-sink.js';
 import { writeAlertmanagerVariant, writeGrafanaProvisioning, writePrometheusLocal } from './lib/local-configs.js';

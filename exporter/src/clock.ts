@@ -1,7 +1,7 @@
 // The one source of "now" for everything that decides which day, period or window data falls in:
 // report periods, budget month and projection instant, usage API ranges, event-time bounds, prices
 // in force. Durations, timeouts and backoff keep the real clock: a fixed "now" must not stall them.
-import { parseBound } from './report/periods.js';
+import { parseBound } from '../../reader/src/report/periods.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */

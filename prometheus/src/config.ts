@@ -1,8 +1,8 @@
 // The mixin config: everything the rule modules need, derived once from the catalog (budgets, SLO
 // targets and thresholds live there) plus the few knobs that are ours, not the platform teams'.
 // Like kubernetes-mixin's _config: one object, passed to every module, no module reads files.
-import { catalogFingerprint } from '../../exporter/src/catalog/fingerprint.js';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { catalogFingerprint } from '../../catalog/src/fingerprint.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import { PROVIDER_ERROR_TYPES } from '../../exporter/src/contract/labels.js';
 import type { ErrorType } from '../../exporter/src/events/types.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -45,7 +45,7 @@ export interface RuleConfig {
   alertPrefix: string;
   /** Catalog `monitoring.runbook_url`. */
   runbookBaseUrl: string;
-  /** Fingerprint of the catalog these rules are built from (exporter/src/catalog/fingerprint.ts). */
+  /** Fingerprint of the catalog these rules are built from (catalog/src/fingerprint.ts). */
   catalogFingerprint: string;
   /**
    * Interval of the groups whose long ranges are costly and move slowly. At most half of

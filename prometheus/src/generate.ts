@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { catalogFingerprint } from '../../exporter/src/catalog/fingerprint.js';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { catalogFingerprint } from '../../catalog/src/fingerprint.js';
+import { loadCatalog } from '../../catalog/src/load.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import type { GenerateOptions } from './config.js';
 import { withRuleList } from './docs.js';
 import { renderRuleFiles, ruleFiles } from './mixin.js';

@@ -1,6 +1,6 @@
 // Every rule file, in one list: the generator, the drift check, the docs test and the benchmark all
 // walk this list, so adding a concern is one line here.
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import { budgetRules } from './concerns/budget.js';
 import { catalogRules } from './concerns/catalog.js';
 import { costRules } from './concerns/cost.js';

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 
 export const PROMETHEUS_CONFIG = 'prometheus/prometheus.yml';
 export const PROMETHEUS_LOCAL_CONFIG = 'prometheus/prometheus.local.yml';

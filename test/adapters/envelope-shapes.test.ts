@@ -5,7 +5,7 @@
 import { calcPrice } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../exporter/src/adapters/index.js';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { LineRejection, type RequestRecord, type TokenCounts } from '../../exporter/src/events/types.js';
 import { Pricer } from '../../exporter/src/pricing/pricer.js';
 import { fixture, fixtureLine } from './fixtures.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import type { AlertingRule } from '../../prometheus/src/model.js';
 import { ruleFiles } from '../../prometheus/src/mixin.js';
 import { ALERTMANAGER_CONFIG, writeAlertmanagerVariant } from '../../scripts/lib/local-configs.js';

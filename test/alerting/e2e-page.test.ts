@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { writeRuleFiles } from '../../prometheus/src/generate.js';
 import { AlertSink, oneLine, type PagerDutyEvent } from '../../scripts/lib/alert-sink.js';
 import { localSecrets, writeAlertmanagerVariant } from '../../scripts/lib/local-configs.js';

@@ -8,9 +8,9 @@
 // the render takes 44-72 ms depending on the box's load.
 import { Counter, Histogram, Registry } from 'prom-client';
 import { METRICS as M } from '../../exporter/src/contract/metrics.js';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
+import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
 import { makeTruths, render, shapeFor, type Shape } from '../support/traffic.js';
 
 const N = Number(process.env.BENCH_LINES ?? 1_000_000);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import type { RecordingRule, RuleFile } from '../../prometheus/src/model.js';
 import { ruleFiles } from '../../prometheus/src/mixin.js';
 import { renderRuleFile } from '../../prometheus/src/render.js';

@@ -13,9 +13,9 @@ import { createWriteStream, mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
+import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { CLI, REPO_ROOT } from '../support/processes.js';
 

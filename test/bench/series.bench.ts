@@ -9,9 +9,9 @@
 //  10,000 tuples:  26 samples per tuple, 260,897 samples in all, 30,204,301 bytes
 // After: 8 per tuple; 4,395 samples, 452,599 bytes and 81,195 samples, 8,840,450 bytes.
 // Target: at most 8 samples per tuple.
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
+import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
 
 const catalog = loadCatalog();
 const PAIRS = catalog.models.slice(0, 20).map((m) => [m.provider, m.id] as const);

@@ -1,28 +1,35 @@
 // `npm run bench` (store line): the request store's cost on the ingest path, its write rate, and
 // usage-log query latency at scale, on SQLite and on a real PostgreSQL started for the run.
-//   ingest with the store on vs off (target ≥ 0.8 of off), timed until every row is written;
+//   ingest with the store on vs off (target ≥ 0.8 of off): "ingest path" is lines/s until the last
+//   line is counted (the writer batching alongside, SQLite's worker inserting meanwhile); "all rows
+//   written" waits for the store too. On a shared 2-core box the SQLite worker's CPU (~25-30 µs a
+//   row) competes with the ingest thread, so the ratio depends on the machine's load: the run
+//   prints `uptime`'s load average with it. The store's own cost on the ingest thread is ~0.5 µs a
+//   line (rows are built on the worker).
 //   rows/s through insert() in the writer's batch size;
-//   log() p50/p99 at BENCH_STORE_ROWS rows (default 10,000,000): page 1 by time desc and by cost
-//   desc, filtered by provider over 30 days. The bulk fill is generated in SQL (the load path is
+//   page 1 of /api/usage/log (log() and totals() at once, as the router asks) at BENCH_STORE_ROWS
+//   rows (default 10,000,000) over 90 days: a 30-day range ending mid-hour, by time and by cost,
+//   with a provider filter (target p99 < 300 ms), without a filter, and with a narrower model
+//   filter. The bulk fill is generated in SQL with the rollup computed from it (the load path is
 //   not what is measured there), then the indexes are built.
 // Env: BENCH_STORE_LINES (ingest lines, 200k), BENCH_STORE_WRITE_ROWS (300k), BENCH_STORE_ROWS,
 // BENCH_STORE_QUERIES (20 per query).
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
 import { pseudonymizer } from '../../exporter/src/log/pseudonym.js';
 import { MIGRATIONS } from '../../exporter/src/request-store/migrations.js';
 import { PostgresRequestStore } from '../../exporter/src/request-store/postgres.js';
 import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
-import type { LogQuery, RequestStore } from '../../exporter/src/request-store/types.js';
+import { toStoredRequest } from '../../exporter/src/request-store/row.js';
+import type { LogQuery, RequestStore, StoredRequest } from '../../exporter/src/request-store/types.js';
 import { StoreWriter } from '../../exporter/src/request-store/writer.js';
 import { startPostgres } from '../support/postgres.js';
 import { makeTruths, render } from '../support/traffic.js';
-import { makeRows } from '../request-store/fixture.js';
 
 const LINES = Number(process.env.BENCH_STORE_LINES ?? 200_000);
 const WRITE_ROWS = Number(process.env.BENCH_STORE_WRITE_ROWS ?? 300_000);
@@ -82,14 +89,25 @@ const best = (xs: typeof off, k: 'hot' | 'drained') => Math.max(...xs.map((x) =>
 const ratioSqlite = best(onSqlite, 'hot') / best(off, 'hot');
 const ratioPg = best(onPg, 'hot') / best(off, 'hot');
 const fmt = (x: number) => Math.round(x).toLocaleString();
-console.log(`request store: ingest of ${LINES.toLocaleString()} canonical lines (best of 3; ingest path, then until every row is written)`);
+console.log(`request store: ingest of ${LINES.toLocaleString()} canonical lines (best of 3; ingest path, then until every row is written; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
 console.log(`  store off           : ${fmt(best(off, 'hot'))} lines/s`);
 console.log(`  store sqlite        : ${fmt(best(onSqlite, 'hot'))} lines/s (${(ratioSqlite * 100).toFixed(1)}% of off, target ≥ 80%); all rows written at ${fmt(best(onSqlite, 'drained'))} lines/s`);
 console.log(`  store postgres      : ${fmt(best(onPg, 'hot'))} lines/s (${(ratioPg * 100).toFixed(1)}% of off); all rows written at ${fmt(best(onPg, 'drained'))} lines/s`);
 
 // --- 2. rows/s through insert() ------------------------------------------------------------------
-// One row every 100 ms (the fixture's hourly timestamps would put every row in a few buckets).
-const sample = makeRows(WRITE_ROWS, 9).map((r, i) => ({ ...r, key: `w:${i}`, timestampMs: T0 + i * 100 }));
+// The ingest lines' rows (their label mix, a day of timestamps), repeated a day later with new keys as needed.
+const ingested: StoredRequest[] = [];
+{
+  const p = new Pipeline(catalog);
+  const ps = pseudonymizer('bench-key', 100_000);
+  p.addSink({ request: (rec, price) => ingested.push(toStoredRequest(rec, price, ps)) });
+  for (const l of lines) p.ingestLine(l, 'file');
+}
+const sample = Array.from({ length: WRITE_ROWS }, (_, i) => {
+  const r = ingested[i % ingested.length];
+  const round = Math.floor(i / ingested.length);
+  return { ...r, key: `w:${i}`, timestampMs: r.timestampMs + round * 86_400_000 };
+});
 async function writeRate(store: RequestStore): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < sample.length; i += 2000) await store.insert(sample.slice(i, i + 2000));
@@ -199,18 +217,20 @@ async function pgAtScale() {
   return { fill, lat, bytes: size };
 }
 
+const p99s: number[] = [];
 const report = (name: string, r: { fill: number; lat: Latency; bytes: number }) => {
   console.log(`  ${name}: ${ROWS.toLocaleString()} rows filled and indexed in ${r.fill.toFixed(0)} s, ${(r.bytes / 2 ** 30).toFixed(2)} GiB`);
   for (const [what, l] of Object.entries(r.lat)) {
+    if (what.includes('provider')) p99s.push(l.p99);
     console.log(`    log page 1 + totals, 30 days, ${what}: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms (${l.total.toLocaleString()} matching rows, ${QUERIES} runs)`);
   }
 };
-console.log(`  usage-log queries at scale:`);
+console.log(`  usage-log queries at scale (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
 report('sqlite  ', await sqliteAtScale());
 report('postgres', await pgAtScale());
 console.log(`  store bench took ${secs(startedAt).toFixed(0)} s`);
 await pgServer.stop();
 rmSync(dir, { recursive: true, force: true });
-const ok = ratioSqlite >= 0.8;
+const ok = ratioSqlite >= 0.8 && p99s.every((x) => x < 300);
 console.log(ok ? 'store bench: targets met' : 'store bench: TARGETS MISSED');
 process.exitCode = ok ? 0 : 1;

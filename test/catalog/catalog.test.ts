@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CatalogError, loadCatalog, parseCatalog, sloFor } from '../../exporter/src/catalog/load.js';
+import { CatalogError, loadCatalog, parseCatalog, sloFor } from '../../catalog/src/load.js';
 
 const MINIMAL = `
 version: 1

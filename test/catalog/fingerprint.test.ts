@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, catalogFingerprint } from '../../exporter/src/catalog/fingerprint.js';
-import { DEFAULT_CATALOG_PATH, parseCatalog } from '../../exporter/src/catalog/load.js';
+import { canonicalJson, catalogFingerprint } from '../../catalog/src/fingerprint.js';
+import { DEFAULT_CATALOG_PATH, parseCatalog } from '../../catalog/src/load.js';
 import { withCatalogFingerprint } from '../../prometheus/src/generate.js';
 import { REPO_ROOT } from '../support/processes.js';
 

@@ -1,8 +1,8 @@
-// The one rule for which logged model ids a catalog name covers (exporter/src/catalog/model-match.ts),
+// The one rule for which logged model ids a catalog name covers (catalog/src/model-match.ts),
 // and its RE2 rendering for the rules, checked against each other on every id below.
 import { describe, expect, it } from 'vitest';
-import { budgetMatch, findCatalogModel, matchesModelName, modelIdRegex, modelMatcher, normaliseModelId, type MatchEntry } from '../../exporter/src/catalog/model-match.js';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
+import { budgetMatch, findCatalogModel, matchesModelName, modelIdRegex, modelMatcher, normaliseModelId, type MatchEntry } from '../../catalog/src/model-match.js';
+import { parseCatalog } from '../../catalog/src/load.js';
 
 /** The RE2 regex as Prometheus applies it (fully anchored), in JavaScript: scoped (?i:…) groups become the i flag. */
 function promMatches(re: string, id: string): boolean {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { CatalogError, DEFAULT_CATALOG_PATH, loadCatalog, parseCatalog } from '../../exporter/src/catalog/load.js';
+import { CatalogError, DEFAULT_CATALOG_PATH, loadCatalog, parseCatalog } from '../../catalog/src/load.js';
 import { writeRuleFiles } from '../../prometheus/src/generate.js';
 import { ruleFiles } from '../../prometheus/src/mixin.js';
 import type { AlertingRule } from '../../prometheus/src/model.js';

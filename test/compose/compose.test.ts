@@ -217,9 +217,9 @@ describe('exporter/Dockerfile', () => {
     expect(runtime.body.filter((i) => /^COPY (?!--from)/.test(i)).join('\n'), 'no sources in the runtime stage').not.toMatch(/exporter\/src|tsconfig/);
     expect(body).not.toMatch(/\btsx\b|typescript|\.ts\b/);
     expect(runtime.body).toContain('ENTRYPOINT ["node", "bin/tokenscope.js"]');
-    // The bin runs dist/cli/main.js, nothing else.
+    // The bin runs dist/exporter/src/cli/main.js, nothing else.
     const bin = readFileSync(join(REPO_ROOT, 'bin/tokenscope.js'), 'utf8');
-    expect(bin).toContain("import('../dist/cli/main.js')");
+    expect(bin).toContain("import('../dist/exporter/src/cli/main.js')");
     expect(bin).not.toMatch(/tsx|\.ts'/);
   });
 

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { fixedClock } from '../../exporter/src/clock.js';
 import { familyOf, METRICS, PROCESS_METRIC_PREFIXES, type MetricSpec } from '../../exporter/src/contract/metrics.js';
-import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
-import { buildReport } from '../../exporter/src/report/build-report.js';
-import { buildExport } from '../../exporter/src/report/export.js';
-import { fetchUsage } from '../../exporter/src/report/usage.js';
+import { PrometheusClient } from '../../reader/src/prometheus-client/client.js';
+import { buildReport } from '../../reader/src/report/build-report.js';
+import { buildExport } from '../../reader/src/report/export.js';
+import { fetchUsage } from '../../reader/src/report/usage.js';
 import { Prometheus } from '../support/prometheus.js';
 import { seriesRefs, substituteGrafana } from './support/promql-names.js';
 

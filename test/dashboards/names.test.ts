@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
-import * as report from '../../exporter/src/report/rule-series.js';
+import { loadCatalog } from '../../catalog/src/load.js';
+import * as report from '../../reader/src/report/rule-series.js';
 import { ruleConfig } from '../../prometheus/src/config.js';
 import { ruleFiles } from '../../prometheus/src/mixin.js';
 import * as names from '../../prometheus/src/names.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { expectedCost } from '../support/expected-cost.js';
 import { parseExposition, sum } from '../support/exposition.js';
 import { freePort, waitFor } from '../support/ports.js';

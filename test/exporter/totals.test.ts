@@ -1,9 +1,9 @@
 // Every provider shape in one mixed stream: the exposition's totals equal the synthetic truth,
 // token by token and to the cent.
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
+import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
 import { expectedCost } from '../support/expected-cost.js';
 import { parseExposition, sum } from '../support/exposition.js';
 import { makeTruths, render, shapeFor, totals } from '../support/traffic.js';

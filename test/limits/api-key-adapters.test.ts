@@ -2,13 +2,13 @@
 // pseudonym, and /metrics neither the key nor the pseudonym.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLine } from '../../exporter/src/adapters/index.js';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { fixedClock, setDefaultClock, type Clock } from '../../exporter/src/clock.js';
 import { LineRejection, type RequestRecord } from '../../exporter/src/events/types.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
 import { pseudonymize } from '../../exporter/src/log/pseudonym.js';
 import { requestLogLine } from '../../exporter/src/log/request-log.js';
-import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
+import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
 import { fixture } from '../adapters/fixtures.js';
 
 const keyOf = (obj: Record<string, unknown>) => (parseLine(JSON.stringify(obj)) as RequestRecord).apiKey;

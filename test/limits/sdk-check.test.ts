@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
+import { parseCatalog } from '../../catalog/src/load.js';
 import { fixedClock, setDefaultClock, type Clock } from '../../exporter/src/clock.js';
 import { pseudonymizer } from '../../exporter/src/log/pseudonym.js';
 import { toStoredRequest } from '../../exporter/src/request-store/row.js';
 import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
-import { createTracker } from '../../exporter/src/sdk/index.js';
+import { createTracker } from '../../exporter/src/sources/sdk/index.js';
 import { catalogWithLimits, priced, request } from './support.js';
 
 const NOW = Date.parse('2031-07-31T20:00:00.000Z');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pseudonymize } from '../../exporter/src/log/pseudonym.js';
-import { createLimitClient, LimitCheckError } from '../../exporter/src/sdk/index.js';
+import { createLimitClient, LimitCheckError } from '../../exporter/src/sources/sdk/index.js';
 import { parseExposition, sum, type Sample } from '../support/exposition.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { CLI, startProcess, type Proc } from '../support/processes.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
+import { parseCatalog } from '../../catalog/src/load.js';
 import { UsageLimits } from '../../exporter/src/limits/index.js';
 import { pseudonymize, pseudonymizer } from '../../exporter/src/log/pseudonym.js';
 import { toStoredRequest } from '../../exporter/src/request-store/row.js';

@@ -1,7 +1,7 @@
 // Window boundaries of the usage limits: UTC days and calendar months, half-open, at month ends,
 // leap days and the year end; and the running totals resetting exactly there with an injected clock.
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
+import { parseCatalog } from '../../catalog/src/load.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { UsageLimits } from '../../exporter/src/limits/index.js';
 import { dayWindow, inWindow, monthWindow } from '../../exporter/src/limits/windows.js';

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
 import { pseudonymize } from '../../exporter/src/log/pseudonym.js';
 import { createRequestLog } from '../../exporter/src/log/request-log.js';
-import { createTracker, trackTokens } from '../../exporter/src/sdk/index.js';
+import { createTracker, trackTokens } from '../../exporter/src/sources/sdk/index.js';
 import { listen, realCatalog, type Running } from '../server/helpers.js';
 
 const KEY = 'test-hash-key-0123456789';

@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { genAiAttributesToRecord } from '../../exporter/src/adapters/index.js';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { UsageStore, type StoreState } from '../../exporter/src/metrics/usage-store.js';
+import { UsageStore, type StoreState } from '../../exporter/src/store/usage-store.js';
 import { parseExposition, sum } from '../support/exposition.js';
 
 const catalog = loadCatalog();

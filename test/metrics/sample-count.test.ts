@@ -1,10 +1,10 @@
 // What a label tuple costs Prometheus, by exact arithmetic on a known store: which series each
 // kind of traffic adds, and that sampleCount() is the number of samples render() writes.
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
+import { parseCatalog } from '../../catalog/src/load.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
-import { COST_BUCKETS_DOLLARS } from '../../exporter/src/metrics/buckets.js';
-import { UsageStore } from '../../exporter/src/metrics/usage-store.js';
+import { COST_BUCKETS_DOLLARS } from '../../exporter/src/store/buckets.js';
+import { UsageStore } from '../../exporter/src/store/usage-store.js';
 import { parseExposition, type Sample } from '../support/exposition.js';
 
 const YAML = `

@@ -1,11 +1,11 @@
 // Cardinality is capped per label tuple, not only per label: 100k distinct (provider, model,
 // feature, team) tuples, every value under its own label cap, used to become 2.6M samples.
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { MAX_LABEL_LENGTH } from '../../exporter/src/events/ceilings.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { DEFAULT_SERIES_LIMITS, UsageStore } from '../../exporter/src/metrics/usage-store.js';
+import { DEFAULT_SERIES_LIMITS, UsageStore } from '../../exporter/src/store/usage-store.js';
 import { parseExposition, sum } from '../support/exposition.js';
 
 const catalog = loadCatalog();

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
-import { UsageStore, type StoreStateV1 } from '../../exporter/src/metrics/usage-store.js';
+import { parseCatalog } from '../../catalog/src/load.js';
+import { UsageStore, type StoreStateV1 } from '../../exporter/src/store/usage-store.js';
 import { parseExposition, sum, type Sample } from '../support/exposition.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');

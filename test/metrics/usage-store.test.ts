@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
+import { parseCatalog } from '../../catalog/src/load.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { UsageStore } from '../../exporter/src/metrics/usage-store.js';
+import { UsageStore } from '../../exporter/src/store/usage-store.js';
 import { parseExposition, sum } from '../support/exposition.js';
 
 const CATALOG = parseCatalog(`

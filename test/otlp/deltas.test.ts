@@ -1,6 +1,6 @@
-// Cumulative and delta histogram points → increments (exporter/src/otlp/deltas.ts).
+// Cumulative and delta histogram points → increments (exporter/src/sources/otlp/deltas.ts).
 import { describe, expect, it } from 'vitest';
-import { DeltaTracker, type StreamPoint } from '../../exporter/src/otlp/deltas.js';
+import { DeltaTracker, type StreamPoint } from '../../exporter/src/sources/otlp/deltas.js';
 
 const MS = 1e6; // ns per ms
 const STARTED = 1_750_000_000_000; // the receiver's start, epoch ms

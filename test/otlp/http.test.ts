@@ -2,7 +2,7 @@
 // specification asks for, and nothing valid in the same request is lost.
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeResponse, decodeStatus, root, type Encoding } from '../../exporter/src/otlp/schema.js';
+import { decodeResponse, decodeStatus, root, type Encoding } from '../../exporter/src/sources/otlp/schema.js';
 import { startExporter, sum, type Harness } from '../server/helpers.js';
 import { chat, histogram, metrics, span, T0, toProtobuf, traces } from './otlp-json.js';
 

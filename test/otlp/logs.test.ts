@@ -7,8 +7,8 @@ import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attributesToObject } from '../../exporter/src/otlp/attributes.js';
-import { decodeRequest, decodeResponse, type Encoding } from '../../exporter/src/otlp/schema.js';
+import { attributesToObject } from '../../exporter/src/sources/otlp/attributes.js';
+import { decodeRequest, decodeResponse, type Encoding } from '../../exporter/src/sources/otlp/schema.js';
 import { startExporter, sum, type Harness } from '../server/helpers.js';
 import { attrs, toProtobuf } from './otlp-json.js';
 

@@ -1,7 +1,7 @@
 // Hand-built OTLP requests in the OTLP/JSON encoding (lowerCamelCase keys, hex ids, enums as
 // integers, int64 as decimal strings), and their binary protobuf form, for the error-path tests.
 import protojson from 'protobufjs/ext/protojson.js';
-import { root } from '../../exporter/src/otlp/schema.js';
+import { root } from '../../exporter/src/sources/otlp/schema.js';
 
 type Scalar = string | number | boolean;
 

@@ -1,13 +1,13 @@
 // The project's OTLP schema agrees with the official encoders: the OpenTelemetry JS exporters send
-// to a capture server, and what they sent is decoded with exporter/src/otlp/schema.ts.
+// to a capture server, and what they sent is decoded with exporter/src/sources/otlp/schema.ts.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attributesToObject, nanosToMs, toNumber } from '../../exporter/src/otlp/attributes.js';
-import { spanKey } from '../../exporter/src/otlp/nesting.js';
-import { decodeRequest, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA, type Encoding } from '../../exporter/src/otlp/schema.js';
+import { attributesToObject, nanosToMs, toNumber } from '../../exporter/src/sources/otlp/attributes.js';
+import { spanKey } from '../../exporter/src/sources/otlp/nesting.js';
+import { decodeRequest, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA, type Encoding } from '../../exporter/src/sources/otlp/schema.js';
 import { DURATION_BOUNDS, metering, recordCall, tracing, type Wire } from './helpers.js';
 
 interface Captured {

@@ -1,5 +1,5 @@
 // vitest globalSetup: the tests start the CLI as users do (bin/tokenscope.js), and the bin runs the
-// compiled dist/. Rebuild it first when exporter/src is newer, so a test never runs stale code.
+// compiled dist/. Rebuild it first when a source is newer, so a test never runs stale code.
 import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from '../support/processes.js';
 

@@ -78,7 +78,7 @@ describe('the installed package', () => {
   it('ships compiled JavaScript with declarations, and no TypeScript sources or tsx', () => {
     const files = readdirSync(pkgDir, { recursive: true, encoding: 'utf8' });
     expect(files.filter((f) => /\.[cm]?ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/cli/main.js', 'bin/tokenscope.js', 'catalog/tokenscope.yaml']));
+    expect(files).toEqual(expect.arrayContaining(['dist/exporter/src/index.js', 'dist/exporter/src/index.d.ts', 'dist/exporter/src/sources/sdk/index.js', 'dist/exporter/src/sources/sdk/index.d.ts', 'dist/exporter/src/cli/main.js', 'dist/catalog/src/load.js', 'dist/reader/src/report/build-report.js', 'bin/tokenscope.js', 'catalog/tokenscope.yaml']));
     expect(files.some((f) => f.startsWith('exporter'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/tsx'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/typescript'))).toBe(false);
@@ -192,7 +192,7 @@ void n;
     );
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['check.ts'] }));
     const listed = ok(run(process.execPath, [TSC, '-p', 'tsconfig.json', '--listFiles']), 'tsc on check.ts');
-    expect(listed).toContain(join(pkgDir, 'dist/sdk/index.d.ts'));
-    expect(listed).toContain(join(pkgDir, 'dist/index.d.ts'));
+    expect(listed).toContain(join(pkgDir, 'dist/exporter/src/sources/sdk/index.d.ts'));
+    expect(listed).toContain(join(pkgDir, 'dist/exporter/src/index.d.ts'));
   });
 });

@@ -3,7 +3,7 @@
 // usage units (cache_write_1h_tokens, input_audio_tokens, cache_audio_read_tokens, output_audio_tokens).
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { Pricer } from '../../exporter/src/pricing/pricer.js';
 import { relClose, request, rng, testCatalog } from './helpers.js';

@@ -2,8 +2,8 @@
 // the request's time, same tiers, same cache and reasoning rules. Random but seeded token vectors.
 import { calcPrice, findProvider, type MatchLogic } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { loadCatalog } from '../../catalog/src/load.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { Pricer } from '../../exporter/src/pricing/pricer.js';
 import { GenaiModel } from '../../exporter/src/pricing/genai.js';

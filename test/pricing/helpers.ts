@@ -1,7 +1,7 @@
 // Shared builders for the pricing tests (not a test file itself).
 import type { RequestRecord, TokenCounts } from '../../exporter/src/events/types.js';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { parseCatalog } from '../../catalog/src/load.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import { rng } from '../../exporter/src/demo/random.js';
 
 export { rng };

@@ -3,7 +3,7 @@
 // The mix is weighted like real traffic: mostly flat-priced models, with tiered (gemini-2.5-pro),
 // date-conditional (o3), time-of-day (deepseek), catalog-priced (ollama), unknown and failed requests.
 import { calcPrice } from '@pydantic/genai-prices';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { Pricer } from '../../exporter/src/pricing/pricer.js';
 import { request, rng } from './helpers.js';

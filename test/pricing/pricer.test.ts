@@ -1,7 +1,7 @@
 // Hand-computed prices. Every expected cost is worked out in the comment above it from the
 // published per-million prices, so a wrong number here is a wrong price, not a wrong test.
 import { describe, expect, it, vi } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { Pricer } from '../../exporter/src/pricing/pricer.js';
 import { request, testCatalog } from './helpers.js';
 

@@ -2,9 +2,9 @@
 // snapshots and provider-prefixed ids (catalog/model-match.ts), as the rules' scope_name series do
 // (test/rules/promtool/budget.test.yml), and not a longer model name such as gpt-4o-mini.
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../exporter/src/catalog/load.js';
-import { spentByScope } from '../../exporter/src/report/budgets.js';
-import { emptyUsage, type UsageRow } from '../../exporter/src/report/usage.js';
+import { parseCatalog } from '../../catalog/src/load.js';
+import { spentByScope } from '../../reader/src/report/budgets.js';
+import { emptyUsage, type UsageRow } from '../../reader/src/report/usage.js';
 
 const catalog = parseCatalog(`
 version: 1

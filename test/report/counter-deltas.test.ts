@@ -7,12 +7,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { fixedClock } from '../../exporter/src/clock.js';
-import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
-import { buildReport } from '../../exporter/src/report/build-report.js';
-import { counterDeltas } from '../../exporter/src/report/counter-deltas.js';
-import { renderMarkdown } from '../../exporter/src/report/render-markdown.js';
+import { PrometheusClient } from '../../reader/src/prometheus-client/client.js';
+import { buildReport } from '../../reader/src/report/build-report.js';
+import { counterDeltas } from '../../reader/src/report/counter-deltas.js';
+import { renderMarkdown } from '../../reader/src/report/render-markdown.js';
 import { Prometheus } from '../support/prometheus.js';
 
 const T0 = Date.UTC(2026, 8, 1); // 2026-09-01T00:00Z

@@ -10,8 +10,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { loadCatalog } from '../../catalog/src/load.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import { expectedCost } from '../support/expected-cost.js';
 import { CLI } from '../support/processes.js';
 import { Prometheus } from '../support/prometheus.js';

@@ -3,13 +3,13 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { load as parseYaml } from 'js-yaml';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
-import { anomalyThresholds, findAnomalies } from '../../exporter/src/report/anomalies.js';
-import { toCsv } from '../../exporter/src/report/csv.js';
-import { parseBound, reportWindows } from '../../exporter/src/report/periods.js';
-import { BUDGET_PROJECTION, SAVINGS_ESTIMATE } from '../../exporter/src/report/rule-series.js';
-import { bucketBoundaries, bucketCount } from '../../exporter/src/report/time-buckets.js';
-import { emptyUsage, type Usage } from '../../exporter/src/report/usage.js';
+import { loadCatalog } from '../../catalog/src/load.js';
+import { anomalyThresholds, findAnomalies } from '../../reader/src/report/anomalies.js';
+import { toCsv } from '../../reader/src/report/csv.js';
+import { parseBound, reportWindows } from '../../reader/src/report/periods.js';
+import { BUDGET_PROJECTION, SAVINGS_ESTIMATE } from '../../reader/src/report/rule-series.js';
+import { bucketBoundaries, bucketCount } from '../../reader/src/report/time-buckets.js';
+import { emptyUsage, type Usage } from '../../reader/src/report/usage.js';
 import { REPO_ROOT } from '../support/processes.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

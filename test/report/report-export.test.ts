@@ -4,12 +4,12 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CATALOG_PATH } from '../../exporter/src/catalog/load.js';
+import { DEFAULT_CATALOG_PATH } from '../../catalog/src/load.js';
 import { fixedClock } from '../../exporter/src/clock.js';
 import { runExport, type ExportCommandOptions } from '../../exporter/src/cli/export-command.js';
-import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
-import { buildReport, type CostReport, type Totals } from '../../exporter/src/report/build-report.js';
-import { DAY_MS, HOUR_MS } from '../../exporter/src/report/periods.js';
+import { PrometheusClient } from '../../reader/src/prometheus-client/client.js';
+import { buildReport, type CostReport, type Totals } from '../../reader/src/report/build-report.js';
+import { DAY_MS, HOUR_MS } from '../../reader/src/report/periods.js';
 import { END, expected, INCIDENT_DAY, NOW, runCli, START, startFixture, type Expected, type Fixture } from './fixture.js';
 
 // Stand-ins for the budget and savings recording rules (same names as prometheus/rules/*.yml, see

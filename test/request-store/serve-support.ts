@@ -1,7 +1,7 @@
 // A real `tokenscope serve` (bin/tokenscope.js) for the request store tests, and a known JSONL log
 // with its reference rows: the request ids (or content keys) and costs computed independently.
 import { spawn } from 'node:child_process';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { parseExposition, sum } from '../support/exposition.js';
 import { expectedCost } from '../support/expected-cost.js';
 import { freePort, waitFor } from '../support/ports.js';

@@ -9,7 +9,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import { writeRuleFiles } from '../../prometheus/src/generate.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { CLI, startProcess, type Proc } from '../support/processes.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../catalog/src/load.js';
 import type { AlertingRule, RecordingRule } from '../../prometheus/src/model.js';
 import { renderRuleFiles, ruleFiles } from '../../prometheus/src/mixin.js';
 import { GENERATED_HEADER } from '../../prometheus/src/render.js';

@@ -10,7 +10,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog, sloFor } from '../../exporter/src/catalog/load.js';
+import { loadCatalog, sloFor } from '../../catalog/src/load.js';
 import { writeRuleFiles } from '../../prometheus/src/generate.js';
 import { LATENCY_SLO as L } from '../../prometheus/src/names.js';
 import { freePort, waitFor } from '../support/ports.js';

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatLe, leMatcher, prometheus3Le } from '../../exporter/src/metrics/exposition.js';
+import { formatLe, leMatcher, prometheus3Le } from '../../exporter/src/exposition/exposition.js';
 import { REPO_ROOT } from '../support/processes.js';
 
 const RULES = join(REPO_ROOT, 'prometheus/rules');

@@ -3,7 +3,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTracker, trackTokens, type Tracker, type TrackTarget } from '../../exporter/src/sdk/index.js';
+import { createTracker, trackTokens, type Tracker, type TrackTarget } from '../../exporter/src/sources/sdk/index.js';
 import { parseExposition, sum, type Sample } from '../support/exposition.js';
 import { listen, realCatalog, type Running } from '../server/helpers.js';
 

@@ -1,8 +1,8 @@
 // track() and the tracker's own /metrics, on the real catalog and pipeline.
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CATALOG_PATH } from '../../exporter/src/catalog/load.js';
-import { createTracker, type TrackEvent } from '../../exporter/src/sdk/index.js';
+import { DEFAULT_CATALOG_PATH } from '../../catalog/src/load.js';
+import { createTracker, type TrackEvent } from '../../exporter/src/sources/sdk/index.js';
 import { parseExposition, sum } from '../support/exposition.js';
 import { event, listen, realCatalog, type Running } from '../server/helpers.js';
 

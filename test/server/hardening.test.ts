@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
+import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
 import { createApp, type AppOptions } from '../../exporter/src/server/app.js';
 import { createHttpServer, type HttpLimits } from '../../exporter/src/server/listen.js';
 import { realCatalog } from './helpers.js';

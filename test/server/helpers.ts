@@ -3,10 +3,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { loadCatalog } from '../../exporter/src/catalog/load.js';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import { loadCatalog } from '../../catalog/src/load.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
-import { MetricsRenderer } from '../../exporter/src/metrics/renderer.js';
+import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
 import { createApp, type AppOptions } from '../../exporter/src/server/app.js';
 import { parseExposition, sum, type Sample } from '../support/exposition.js';
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CorruptCheckpointError, readCheckpoint, writeCheckpointAtomic } from '../../exporter/src/sources/checkpoint.js';
+import { CorruptCheckpointError, readCheckpoint, writeCheckpointAtomic } from '../../exporter/src/sources/files/checkpoint.js';
 
 let dir: string;
 beforeEach(() => {

@@ -8,7 +8,7 @@ import {
   type FileTailerOptions,
   type LineBatch,
   type SavedPositions,
-} from '../../exporter/src/sources/file-tail.js';
+} from '../../exporter/src/sources/files/file-tail.js';
 
 let dir: string;
 const tailers: FileTailer[] = [];

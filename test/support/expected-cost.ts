@@ -1,7 +1,7 @@
 // Reference cost for a synthetic truth, computed straight from @pydantic/genai-prices (uncached)
 // or the catalog's own prices, independently of exporter/src/pricing.
 import { calcPrice } from '@pydantic/genai-prices';
-import type { Catalog } from '../../exporter/src/catalog/schema.js';
+import type { Catalog } from '../../catalog/src/schema.js';
 import type { Truth } from './traffic.js';
 
 export function expectedCost(catalog: Catalog, t: Truth): number {

@@ -3,9 +3,9 @@
 // response shapes, token protection and a 400 naming the parameter for every bad query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../exporter/src/clock.js';
-import { PrometheusClient } from '../../exporter/src/prometheus-client/client.js';
-import { DAY_MS, HOUR_MS } from '../../exporter/src/report/periods.js';
-import { createUsageApiRouter, disabledUsageApiRouter } from '../../exporter/src/usage-api/router.js';
+import { PrometheusClient } from '../../reader/src/prometheus-client/client.js';
+import { DAY_MS, HOUR_MS } from '../../reader/src/report/periods.js';
+import { createUsageApiRouter, disabledUsageApiRouter } from '../../reader/src/usage-api/router.js';
 import { expected, INCIDENT_DAY, START, END, startFixture, type Expected, type Fixture } from '../report/fixture.js';
 import { startExporter, type Harness } from '../server/helpers.js';
 

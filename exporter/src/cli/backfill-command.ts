@@ -1,7 +1,7 @@
 // `tokenscope backfill FILE... --out DIR`: months of old logs into Prometheus TSDB blocks.
-import { loadCatalog } from '../catalog/load.js';
+import { loadCatalog } from '../../../catalog/src/load.js';
 import { backfill } from '../ingest/backfill.js';
-import { expandFiles, withoutCompressed } from '../ingest/read-files.js';
+import { expandFiles, withoutCompressed } from '../sources/files/read-files.js';
 import { skippedCompressed } from './ingest-command.js';
 import { applyPriceOptions, type PriceDataOptions } from './price-options.js';
 

@@ -1,12 +1,12 @@
 // `tokenscope export`: usage per hour, day or week and per model/provider/team/feature (or project)
 // as CSV or JSON for spreadsheets, read from Prometheus. All or nothing, like the report.
 import type { Command } from 'commander';
-import { PrometheusClient } from '../prometheus-client/client.js';
-import { prometheusUrl } from '../prometheus-client/url-setting.js';
-import { buildExport, exportCsv, exportJson, type ExportResult } from '../report/export.js';
-import { parseBound } from '../report/periods.js';
-import { BUCKET_SIZES, type BucketSize } from '../report/time-buckets.js';
-import { REQUEST_DIMENSIONS, type Dimension } from '../report/usage.js';
+import { PrometheusClient } from '../../../reader/src/prometheus-client/client.js';
+import { prometheusUrl } from '../../../reader/src/prometheus-client/url-setting.js';
+import { buildExport, exportCsv, exportJson, type ExportResult } from '../../../reader/src/report/export.js';
+import { parseBound } from '../../../reader/src/report/periods.js';
+import { BUCKET_SIZES, type BucketSize } from '../../../reader/src/report/time-buckets.js';
+import { REQUEST_DIMENSIONS, type Dimension } from '../../../reader/src/report/usage.js';
 import { writeOut } from './output.js';
 import { seconds } from './report-command.js';
 
@@ -41,7 +41,7 @@ export async function runExport(opts: ExportCommandOptions): Promise<void> {
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   const client = new PrometheusClient({ url: prometheusUrl(opts.prometheus, '--prometheus'), timeoutMs: opts.timeout * 1000 });
   // Imported here, not at the top: the catalog's zod schema is most of `tokenscope --help`'s start-up.
-  const { loadCatalog } = await import('../catalog/load.js');
+  const { loadCatalog } = await import('../../../catalog/src/load.js');
   const catalog = loadCatalog(opts.catalog);
   let result: ExportResult;
   try {

@@ -1,8 +1,8 @@
 // `tokenscope ingest --once FILE...`: one pass over the files, exposition on stdout, reasons on stderr.
-import { loadCatalog } from '../catalog/load.js';
+import { loadCatalog } from '../../../catalog/src/load.js';
 import { Pipeline } from '../ingest/pipeline.js';
-import { expandFiles, forEachLine, withoutCompressed } from '../ingest/read-files.js';
-import { MetricsRenderer } from '../metrics/renderer.js';
+import { expandFiles, forEachLine, withoutCompressed } from '../sources/files/read-files.js';
+import { MetricsRenderer } from '../exposition/renderer.js';
 import { writeOut } from './output.js';
 import { applyPriceOptions, type PriceDataOptions } from './price-options.js';
 

@@ -1,6 +1,6 @@
 // --prices-file and --prices-max-age-days, shared by every command that prices (serve, ingest,
 // backfill). Applied before the Pipeline is built, so its Pricer memoises the loaded data.
-import type { Catalog } from '../catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import { loadPriceData, type PriceDataInfo } from '../pricing/price-data.js';
 
 export interface PriceDataOptions {

@@ -1,12 +1,12 @@
 // `tokenscope report`: a daily, weekly or monthly cost report read from Prometheus, as Markdown
 // (chat, email), CSV or JSON. Nothing is written unless every query succeeded (docs/reports.md).
 import { InvalidArgumentError, type Command } from 'commander';
-import { PrometheusClient } from '../prometheus-client/client.js';
-import { prometheusUrl } from '../prometheus-client/url-setting.js';
-import { buildReport, type CostReport } from '../report/build-report.js';
-import { REPORT_PERIODS, type ReportPeriod } from '../report/periods.js';
-import { renderReportCsv } from '../report/render-csv.js';
-import { renderMarkdown } from '../report/render-markdown.js';
+import { PrometheusClient } from '../../../reader/src/prometheus-client/client.js';
+import { prometheusUrl } from '../../../reader/src/prometheus-client/url-setting.js';
+import { buildReport, type CostReport } from '../../../reader/src/report/build-report.js';
+import { REPORT_PERIODS, type ReportPeriod } from '../../../reader/src/report/periods.js';
+import { renderReportCsv } from '../../../reader/src/report/render-csv.js';
+import { renderMarkdown } from '../../../reader/src/report/render-markdown.js';
 import { writeOut } from './output.js';
 
 export interface ReportCommandOptions {
@@ -27,7 +27,7 @@ export async function runReport(opts: ReportCommandOptions): Promise<void> {
   if (!(opts.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
   const client = new PrometheusClient({ url: prometheusUrl(opts.prometheus, '--prometheus'), timeoutMs: opts.timeout * 1000 });
   // Imported here, not at the top: the catalog's zod schema is most of `tokenscope --help`'s start-up.
-  const { loadCatalog } = await import('../catalog/load.js');
+  const { loadCatalog } = await import('../../../catalog/src/load.js');
   const catalog = loadCatalog(opts.catalog);
   let report: CostReport;
   try {

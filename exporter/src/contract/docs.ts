@@ -5,10 +5,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCatalog } from '../catalog/load.js';
-import type { Catalog } from '../catalog/schema.js';
-import { BASE_LATENCY_BUCKETS_SECONDS, COST_BUCKETS_DOLLARS, latencyBuckets } from '../metrics/buckets.js';
-import { DEFAULT_SERIES_LIMITS, UsageStore } from '../metrics/usage-store.js';
+import { loadCatalog } from '../../../catalog/src/load.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
+import { BASE_LATENCY_BUCKETS_SECONDS, COST_BUCKETS_DOLLARS, latencyBuckets } from '../store/buckets.js';
+import { DEFAULT_SERIES_LIMITS, UsageStore } from '../store/usage-store.js';
 import { PROVIDER_ERROR_TYPES } from './labels.js';
 import { METRICS, type MetricSpec, type Section } from './metrics.js';
 

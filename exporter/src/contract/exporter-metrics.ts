@@ -4,7 +4,7 @@
 // otlp/stats.ts does, and its reason lists are read through getters instead.
 import { LIMIT_KINDS, SCOPES } from '../limits/policy.js';
 import { LEVEL_NAMES } from '../limits/tracker.js';
-import { IGNORED_LOG_REASONS, IGNORED_POINT_REASONS, IGNORED_SPAN_REASONS } from '../otlp/stats.js';
+import { IGNORED_LOG_REASONS, IGNORED_POINT_REASONS, IGNORED_SPAN_REASONS } from '../sources/otlp/stats.js';
 import { CAPPED_LABELS, COMPRESSION_FORMATS, DROP_REASONS, FAMILIES, PRICE_DATA_SOURCES, REJECT_REASONS, SOURCES } from './labels.js';
 import type { MetricSpec } from './spec.js';
 

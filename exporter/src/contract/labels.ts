@@ -2,7 +2,7 @@
 // concern (error types, reject reasons, Loki drop reasons) stay where they are defined and are
 // referenced here; the ones that exist only because of a metric live here. Nothing in this module
 // may import a module that imports the contract (a cycle would read these before they exist).
-import type { Catalog } from '../catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import { ERROR_TYPES, REJECT_REASONS, type ErrorType } from '../events/types.js';
 import { DROP_REASONS } from '../log/loki-push.js';
 

@@ -6,11 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Catalog } from '../catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import type { IngestRecord, LineRejection } from '../events/types.js';
-import { MetricsRenderer } from '../metrics/renderer.js';
+import { MetricsRenderer } from '../exposition/renderer.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
-import { forEachLine, type RejectedLine } from './read-files.js';
+import { forEachLine, type RejectedLine } from '../sources/files/read-files.js';
 
 export interface BackfillOptions {
   files: string[];

@@ -1,11 +1,11 @@
 // The one path every event takes, whatever its source: detect and normalise, drop duplicates,
 // price, count, log. A bad line is counted by reason and reported; it never stops the others.
-import type { Catalog } from '../catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import { normalize, parseLine } from '../adapters/index.js';
 import { checkRequest } from '../events/ceilings.js';
 import { LineRejection, type IngestRecord, type RequestRecord } from '../events/types.js';
-import { IngestStats, type IngestStatsState, type Source } from '../metrics/ingest-stats.js';
-import { UsageStore, type SeriesLimits, type StoreState } from '../metrics/usage-store.js';
+import { IngestStats, type IngestStatsState, type Source } from '../store/ingest-stats.js';
+import { UsageStore, type SeriesLimits, type StoreState } from '../store/usage-store.js';
 import { Pricer, type PriceResult } from '../pricing/pricer.js';
 import { RequestDedupe, type DedupeState } from './dedupe.js';
 

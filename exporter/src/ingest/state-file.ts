@@ -1,8 +1,8 @@
 // Durable exporter state: the counters and the file positions they account for, written together
 // in one atomic file. After a restart (even `kill -9`) counting resumes exactly where the saved
 // counters stopped, so no line is dropped or counted twice and Prometheus sees no counter reset.
-import { readCheckpoint, writeCheckpointAtomic } from '../sources/checkpoint.js';
-import type { SavedPositions } from '../sources/file-tail.js';
+import { readCheckpoint, writeCheckpointAtomic } from '../sources/files/checkpoint.js';
+import type { SavedPositions } from '../sources/files/file-tail.js';
 import type { Pipeline, PipelineState } from './pipeline.js';
 
 export interface ExporterState {

@@ -4,7 +4,7 @@
 import type { Router } from 'express';
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
-import type { Catalog } from '../catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import { defaultClock, type Clock } from '../clock.js';
 import type { RequestRecord } from '../events/types.js';
 import type { RequestSink } from '../ingest/pipeline.js';

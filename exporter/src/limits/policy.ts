@@ -1,7 +1,7 @@
 // Which caps apply to a subject: the catalog's usage_limits section with every named subject
 // resolved to its keyed pseudonym, so the rest of limits/ only ever handles pseudonyms. A user's
 // caps are their own entry, else their team's, else the default; an API key's its own, else the default.
-import type { Catalog } from '../catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import type { WindowKind } from './windows.js';
 
 export type Scope = 'user' | 'api_key';

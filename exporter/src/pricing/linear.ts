@@ -1,7 +1,7 @@
 // A request's cost when prices are flat: a dot product of its disjoint token slices with per-million
 // prices, plus a per-request fee. Both catalog prices and (most) genai-prices models reduce to this,
 // which is what makes pricing a few multiplications instead of a library call.
-import type { Prices } from '../catalog/schema.js';
+import type { Prices } from '../../../catalog/src/schema.js';
 
 /** Dollars per million tokens for each disjoint slice of a request, and dollars per request. */
 export interface Coefficients {

@@ -1,8 +1,8 @@
 // Prices every request: cost from the catalog or @pydantic/genai-prices at the request's time, and
 // revenue from the catalog's customer prices. Runs once per ingested line, so each (provider, model)
 // is resolved once into a cached entry and a request then costs a Map lookup and a dot product.
-import { findCatalogModel, type Matchable } from '../catalog/model-match.js';
-import type { Catalog, ModelEntry, ProviderEntry, Prices } from '../catalog/schema.js';
+import { findCatalogModel, type Matchable } from '../../../catalog/src/model-match.js';
+import type { Catalog, ModelEntry, ProviderEntry, Prices } from '../../../catalog/src/schema.js';
 import { defaultClock } from '../clock.js';
 import type { RequestRecord, TokenCounts } from '../events/types.js';
 import { GenaiModel, type TokenDetail } from './genai.js';

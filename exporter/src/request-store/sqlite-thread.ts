@@ -13,6 +13,8 @@ import { INSERTER_SOURCE, WORKER_DEPS } from './sqlite-inserter.js';
 // Plain JavaScript evaluated in the worker: no loader needed under tsx or from dist/.
 const SOURCE = `
 const { workerData } = require('node:worker_threads');
+// Lower priority for this thread only (Linux nice is per thread): see WORKER_NICE.
+try { require('node:os').setPriority(workerData.nice); } catch {}
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
@@ -47,6 +49,15 @@ port.on('message', (first) => {
 });
 `;
 
+/**
+ * The worker's nice value. A stored row costs the worker ~10x what counting the line costs the
+ * ingest thread; on a busy machine the two compete for CPU, and the counting (metrics, scrapes,
+ * the event loop) comes first: the worker takes what is left, and all of an idle core. When it
+ * cannot keep up, rows wait in the writer's bounded buffer (ai_exporter_store_pending_rows) as
+ * during a database outage.
+ */
+export const WORKER_NICE = 5;
+
 // Atomics.waitAsync is in Node 16+ and ES2024; the compiler's lib here predates it.
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
@@ -63,6 +74,7 @@ export class SqliteInsertThread {
   private sent = 0;
   private readonly replies = new Map<number, Reply>();
   private dead: Error | undefined;
+  private outstanding = 0;
 
   constructor(path: string, busyTimeoutMs: number, cacheSize: number) {
     const { port1, port2 } = new MessageChannel();
@@ -70,7 +82,7 @@ export class SqliteInsertThread {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(SOURCE, {
       eval: true,
-      workerData: { driver, path, busyTimeoutMs, cacheSize, spans: ROLLUP_SPANS, signal: this.signal.buffer, port: port2 },
+      workerData: { driver, path, busyTimeoutMs, cacheSize, nice: WORKER_NICE, spans: ROLLUP_SPANS, signal: this.signal.buffer, port: port2 },
       transferList: [port2],
     });
     this.worker.unref();
@@ -106,6 +118,8 @@ export class SqliteInsertThread {
   private post(batch: EncodedBatch): number {
     if (this.dead) throw this.dead;
     const id = ++this.sent;
+    // Atomics.waitAsync alone does not keep the process alive: the worker does while a batch is out.
+    if (this.outstanding++ === 0) this.worker.ref();
     this.port.postMessage({ id, batch }, [batch.nums.buffer as ArrayBuffer, batch.strs.buffer as ArrayBuffer]);
     return id;
   }
@@ -116,6 +130,7 @@ export class SqliteInsertThread {
       const got = this.replies.get(id);
       if (got) {
         this.replies.delete(id);
+        if (--this.outstanding === 0) this.worker.unref();
         if (got.error !== undefined) throw new Error(got.error);
         return got.n;
       }

@@ -7,15 +7,15 @@ import { constants as zlibConstants, gzip as gzipCallback } from 'node:zlib';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import pino from 'pino';
 import type { Outcome, Pipeline } from '../ingest/pipeline.js';
-import type { MetricsRenderer } from '../metrics/renderer.js';
+import type { MetricsRenderer } from '../exposition/renderer.js';
 import type { RequestStore } from '../request-store/types.js';
-import { OtlpReceiver, otlpRouter, sendOtlpError, type OtlpOptions } from '../otlp/index.js';
+import { OtlpReceiver, otlpRouter, sendOtlpError, type OtlpOptions } from '../sources/otlp/index.js';
 import {
   DEFAULT_BODY_LIMIT_BYTES, HttpError, bodyKind, contentCoding, describePosition, discardBody, readBody, splitJsonArray, type BodyKind,
-} from './body.js';
-import { Slice } from './slice.js';
+} from '../sources/http/body.js';
+import { Slice } from '../sources/http/slice.js';
 
-export { DEFAULT_BODY_LIMIT_BYTES, HttpError } from './body.js';
+export { DEFAULT_BODY_LIMIT_BYTES, HttpError } from '../sources/http/body.js';
 
 const gzip = promisify(gzipCallback);
 

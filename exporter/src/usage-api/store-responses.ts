@@ -3,9 +3,9 @@
 // user's usage, and the same log rows as CSV lines. Tokens: total = input + output (input already
 // includes cache reads and writes). Money is in the catalog's display currency, named in
 // `currency`; an unpriced request has cost null (never a silent 0) and is counted in `unpriced`.
-import type { Catalog } from '../catalog/schema.js';
-import { currencyOf, fromUsd, type Currency } from '../report/currency.js';
-import { csvMoney, toCsv, type Cell } from '../report/csv.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
+import { currencyOf, fromUsd, type Currency } from '../../../reader/src/report/currency.js';
+import { csvMoney, toCsv, type Cell } from '../../../reader/src/report/csv.js';
 import type { SessionRow, StoredRequest, Totals } from '../request-store/types.js';
 import type { StoreWindow } from './store-params.js';
 

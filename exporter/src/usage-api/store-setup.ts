@@ -4,7 +4,7 @@
 // saying how to turn the store on.
 import express, { type RequestHandler } from 'express';
 import type pino from 'pino';
-import type { Catalog } from '../catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import type { RequestStore } from '../request-store/types.js';
 import { createStoreApiRouter, storeDisabledRouter } from './store-router.js';
 

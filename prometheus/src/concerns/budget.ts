@@ -5,7 +5,7 @@ import { alert } from '../alert.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
 import { GLOBAL, MODEL, PROVIDER, ruleName, TEAM, type Level } from '../levels.js';
-import { budgetMatch, modelIdRegex } from '../../../exporter/src/catalog/model-match.js';
+import { budgetMatch, modelIdRegex } from '../../../catalog/src/model-match.js';
 import { catalogValue, promqlString } from '../promql.js';
 
 const SCOPE_NAME: Level = { labels: ['scope', 'name'], what: 'per budget scope and name' };

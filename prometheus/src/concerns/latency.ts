@@ -7,9 +7,9 @@
 // keeps the target's p95 meaning). The exporter places a bucket at every catalog target, so the
 // good count is the cumulative bucket at the target, exact: a request at exactly the target is in
 // it (le means "at most"). All requests with a duration are the +Inf bucket.
-import { leMatcher } from '../../../exporter/src/metrics/exposition.js';
-import { sloFor } from '../../../exporter/src/catalog/load.js';
-import type { Catalog } from '../../../exporter/src/catalog/schema.js';
+import { leMatcher } from '../../../exporter/src/exposition/exposition.js';
+import { sloFor } from '../../../catalog/src/load.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
 import { PROVIDER_LE, PROVIDER_MODEL_LE, PROVIDER_MODEL_QUANTILE, PROVIDER_QUANTILE, type Level } from '../levels.js';

@@ -15,8 +15,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../../../exporter/src/catalog/load.js';
-import type { Catalog } from '../../../exporter/src/catalog/schema.js';
+import { loadCatalog } from '../../../catalog/src/load.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import { expectedCost } from '../../support/expected-cost.js';
 import { parseExposition, type Sample } from '../../support/exposition.js';
 import { freePort, waitFor } from '../../support/ports.js';

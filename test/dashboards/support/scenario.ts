@@ -2,7 +2,7 @@
 // error type, a model failing above the "with issues" threshold, an unpriced model, caller
 // estimates, cache and reasoning tokens, projects, and circuit-breaker events. Written as canonical
 // JSONL lines (docs/events.md), the format the exporter tails.
-import type { Catalog } from '../../../exporter/src/catalog/schema.js';
+import type { Catalog } from '../../../catalog/src/schema.js';
 import { ERROR_TYPES } from '../../../exporter/src/events/types.js';
 import { rng } from '../../support/traffic.js';
 

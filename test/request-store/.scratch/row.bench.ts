@@ -1,4 +1,4 @@
-import { loadCatalog } from '../../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../../catalog/src/load.js';
 import { Pipeline } from '../../../exporter/src/ingest/pipeline.js';
 import { pseudonymizer } from '../../../exporter/src/log/pseudonym.js';
 import { toStoredRequest, idempotencyKey } from '../../../exporter/src/request-store/row.js';

@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../../../exporter/src/catalog/load.js';
+import { loadCatalog } from '../../../catalog/src/load.js';
 import { Pipeline } from '../../../exporter/src/ingest/pipeline.js';
 import { encodeBatch } from '../../../exporter/src/request-store/batch.js';
 import { INSERTER_SOURCE } from '../../../exporter/src/request-store/sqlite-inserter.js';
