@@ -26,6 +26,7 @@ import { topSessionsTable, topUsersTable, usageLogTable } from './store-panels.j
 import { BUCKET, CURRENCY, MONEY, RANGE, RF, cost, costPerMillionTokens, inc, modelKey, money, revenue, rule, tokenRate, tokens } from './queries.js';
 import { dailyCostStat } from './executive-overview.js';
 import * as th from './thresholds.js';
+import { USD_NOTE, withUsd } from './usd.js';
 
 const byModel = 'provider, model';
 
@@ -41,15 +42,17 @@ export function build(): Dashboard {
 
   // "Today" is the UTC day everywhere (dashboard timezone utc): revenue, cost and margin read the
   // raw counters over the panel range now/d, so they cover the same period and the same requests.
-  const dailyRevenue = stat('Revenue Today', `What have customers been charged today (UTC day so far, whatever range is picked)? Catalog customer prices (markup or per-model price) applied to every request of the selected providers, models, teams and features, in ${CURRENCY}.`, {
+  const dailyRevenue = stat('Revenue Today', `What have customers been charged today (UTC day so far, whatever range is picked)? Catalog customer prices (markup or per-model price) applied to every request of the selected providers, models, teams and features, in ${CURRENCY}.${USD_NOTE}`, {
     unit: MONEY,
     decimals: 2,
   })
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('green'))
     .timeFrom('now/d')
     .withTarget(prom(revenue(RANGE), { instant: true, legend: 'revenue today' }));
+  withUsd(dailyRevenue, inc('ai_revenue_dollars_total', F.usage, RANGE), 'revenue today (USD)');
 
-  const dailyCost = dailyCostStat();
+  // The executive overview's stat, here with the dollar value too.
+  const dailyCost = withUsd(dailyCostStat(USD_NOTE), inc('ai_cost_dollars_total', F.usage, RANGE), 'cost today (USD)', th.dailySpendUsd());
 
   // Revenue and cost over the same requests: both raw, with every filter.
   const margin = stat('Profit Margin Today', "Are we making money on LLM calls today (UTC day so far, whatever range is picked)? (revenue − cost) / revenue over the same requests (selected providers, models, teams, features); red below zero, green from the warning ratio of the margin the catalog's markup implies.", {

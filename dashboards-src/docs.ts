@@ -135,7 +135,10 @@ the exporter and evaluates \`prometheus/rules/\`).
 - **Money** is shown in the catalog's display currency (\`currency.display\`, ${catalog.currency.display} here; Grafana unit
   \`currency${catalog.currency.display}\`), converted with the exporter's \`ai_currency_exchange_rate\` series when it is not USD (the
   request-store panels with the catalog's \`usd_rate\`). Budget lines divide the monthly budget by \`days_in_month()\`,
-  as the budget rules do.
+  as the budget rules do. Grafana cannot make a unit follow a variable, so with a display currency other than USD
+  the Business & Financial headline stats (Revenue Today, Cost Today) carry a second query in US dollars (refId
+  \`USD\`, the exporter's unconverted series) shown with unit \`currencyUSD\` by a per-query override
+  (\`byFrameRefID\`); with USD they have one value.
 - **Schema version.** The JSON declares \`schemaVersion\` ${SCHEMA_VERSION}, the newest the Grafana that
   docker-compose.yml pins understands (the SDK would write a newer one).
 - **Refresh.** Each panel has a natural refresh rate; Grafana refreshes a whole dashboard, so each

@@ -23,8 +23,8 @@ const toIncident = drillDown('Incident view for this provider', UID.incident, ['
  * Spend so far today (the UTC day: the dashboards' time zone), from the raw cost counter over the
  * panel's own range now/d, so every filter applies; against the budget's daily share.
  */
-export function dailyCostStat() {
-  return stat('Cost Today', `What has been spent today (UTC day so far, whatever range is picked)? Spend of the selected providers, models, teams and features, in ${CURRENCY}; yellow/red at the warning ratio / full daily share (a 30-day month) of the monthly budget.`, {
+export function dailyCostStat(note = '') {
+  return stat('Cost Today', `What has been spent today (UTC day so far, whatever range is picked)? Spend of the selected providers, models, teams and features, in ${CURRENCY}; yellow/red at the warning ratio / full daily share (a 30-day month) of the monthly budget.${note}`, {
     unit: MONEY,
     thresholds: th.dailySpend(),
     decimals: 2,

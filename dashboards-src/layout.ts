@@ -73,7 +73,10 @@ export function finalize(dash: Dashboard): Dashboard {
     const panel = p as Panel;
     const targets = panel.targets ?? [];
     if (targets.length > REF_IDS.length) throw new Error(`panel "${panel.title}": too many queries`);
-    targets.forEach((t, i) => ((t as { refId?: string }).refId = REF_IDS[i]));
+    // A refId set on purpose (an override matches it by byFrameRefID, usd.ts) is kept.
+    const taken = new Set(targets.map((t) => (t as { refId?: string }).refId).filter(Boolean));
+    const free = [...REF_IDS].filter((r) => !taken.has(r));
+    targets.forEach((t) => ((t as { refId?: string }).refId ||= free.shift()));
     // The panel-level datasource is what Grafana shows in the editor; derive it from the queries
     // (all built with prom()/loki()) so no module can forget it or contradict them.
     const sources = [...new Set(targets.map((t) => JSON.stringify((t as { datasource?: unknown }).datasource)))];

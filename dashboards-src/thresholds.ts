@@ -102,6 +102,12 @@ export function dailySpend(): ThresholdsConfigBuilder {
   return dailyBudget === undefined ? steps(GREEN, []) : steps(GREEN, [[warn * dailyBudget, YELLOW], [dailyBudget, RED]]);
 }
 
+/** The same in US dollars, for a value shown in dollars beside the display currency (usd.ts). */
+export function dailySpendUsd(): ThresholdsConfigBuilder {
+  const d = monthly === undefined ? undefined : monthly / 30;
+  return d === undefined ? steps(GREEN, []) : steps(GREEN, [[warn * d, YELLOW], [d, RED]]);
+}
+
 /**
  * Margin (0-1): red below zero (selling at a loss), yellow below the warning ratio of the margin the
  * catalog's markup implies (markup / (1 + markup)), green above.

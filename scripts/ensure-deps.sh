@@ -16,6 +16,8 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 # The request store's PostgreSQL backend is tested against a real server (test/support/postgres.ts).
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_apt+=(postgresql); fi
+# better-sqlite3 (the embedded request store) compiles when no prebuilt binary matches this Node.
+if [ ! -d node_modules/better-sqlite3 ] && { ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; }; then need_apt+=(build-essential); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing from Debian: ${need_apt[*]}" >&2

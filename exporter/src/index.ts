@@ -23,7 +23,9 @@ export { UsageStore, type StoreState } from './store/usage-store.js';
 export { MetricsRenderer } from './exposition/renderer.js';
 
 // HTTP: the exporter's Express app (/metrics, POST /v1/events, OTLP) and the OTLP receiver.
-export { createApp, metricsHandler, METRICS_CONTENT_TYPE, type AppOptions, type IngestResponse } from './server/app.js';
+export { createApp, type AppOptions } from './server/app.js';
+export { metricsHandler, METRICS_CONTENT_TYPE } from './exposition/http.js';
+export type { IngestResponse } from './sources/http/events.js';
 export { OtlpReceiver, otlpRouter, type ExportResult as OtlpExportResult, type OtlpOptions, type OtlpRouterOptions } from './sources/otlp/index.js';
 
 // Reports and exports read back from Prometheus (docs/reports.md).

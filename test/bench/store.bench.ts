@@ -13,7 +13,7 @@
 //   filter. The bulk fill is generated in SQL with the rollup computed from it (the load path is
 //   not what is measured there), then the indexes are built.
 // Env: BENCH_STORE_LINES (ingest lines, 200k), BENCH_STORE_WRITE_ROWS (300k), BENCH_STORE_ROWS,
-// BENCH_STORE_QUERIES (20 per query).
+// BENCH_STORE_QUERIES (20 per query), BENCH_STORE_SCALE (both, sqlite, postgres, none).
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,8 @@ const LINES = Number(process.env.BENCH_STORE_LINES ?? 200_000);
 const WRITE_ROWS = Number(process.env.BENCH_STORE_WRITE_ROWS ?? 300_000);
 const ROWS = Number(process.env.BENCH_STORE_ROWS ?? 10_000_000);
 const QUERIES = Number(process.env.BENCH_STORE_QUERIES ?? 20);
+/** Which backends the at-scale queries run on: both (default), sqlite, postgres or none. */
+const SCALE = process.env.BENCH_STORE_SCALE ?? 'both';
 const T0 = Date.UTC(2025, 0, 1);
 const SPAN_MS = 90 * 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'tokenscope-store-bench-'));
@@ -226,8 +228,8 @@ const report = (name: string, r: { fill: number; lat: Latency; bytes: number }) 
   }
 };
 console.log(`  usage-log queries at scale (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
-report('sqlite  ', await sqliteAtScale());
-report('postgres', await pgAtScale());
+if (SCALE === 'both' || SCALE === 'sqlite') report('sqlite  ', await sqliteAtScale());
+if (SCALE === 'both' || SCALE === 'postgres') report('postgres', await pgAtScale());
 console.log(`  store bench took ${secs(startedAt).toFixed(0)} s`);
 await pgServer.stop();
 rmSync(dir, { recursive: true, force: true });

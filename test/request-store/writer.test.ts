@@ -114,4 +114,28 @@ describe('StoreWriter', () => {
     expect(w.pending).toBe(0);
     await store.close();
   });
+
+  it('backlog(): a reader waits while more than the threshold is queued, until half is left; never while the store fails', async () => {
+    const store = new SqliteRequestStore(join(dir, 'backlog.db'));
+    const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 60_000, batchRows: 100 });
+    expect(w.backlog(1000)).toBeUndefined();
+    for (let i = 0; i < 3000; i++) w.request(rec(i), PRICE);
+    const wait = w.backlog(1000);
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    expect(w.pending).toBeLessThanOrEqual(500);
+    await w.close();
+    expect((await store.totals(ALL)).requests).toBe(3000);
+    await store.close();
+
+    // A store that fails: counting must not wait on it.
+    const broken = new SqliteRequestStore(join(dir, 'broken.db'));
+    await broken.close();
+    const wb = new StoreWriter(broken, { pseudonym, flushIntervalMs: 5, batchRows: 100, backoffMs: 60_000 });
+    for (let i = 0; i < 3000; i++) wb.request(rec(i), PRICE);
+    await waitFor('a failed write', async () => wb.stats.writeErrors > 0, 5_000, 5);
+    expect(wb.backlog(1000)).toBeUndefined();
+    await wb.close(50).catch(() => {});
+  });
 });
+

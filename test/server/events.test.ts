@@ -2,7 +2,7 @@
 // what the response says is checked against what /metrics then shows.
 import { gzipSync, deflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_REJECTIONS_LISTED } from '../../exporter/src/server/app.js';
+import { MAX_REJECTIONS_LISTED } from '../../exporter/src/sources/http/events.js';
 import { event, postEvents, startExporter, sum, type Harness } from './helpers.js';
 
 const JSON_CT = { 'content-type': 'application/json' };

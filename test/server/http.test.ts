@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../exporter/src/ingest/pipeline.js';
 import pino from 'pino';
 import { MetricsRenderer } from '../../exporter/src/exposition/renderer.js';
-import { createApp, METRICS_CONTENT_TYPE } from '../../exporter/src/server/app.js';
+import { createApp } from '../../exporter/src/server/app.js';
+import { METRICS_CONTENT_TYPE } from '../../exporter/src/exposition/http.js';
 import { parseExposition, sum } from '../support/exposition.js';
 import { event, listen, postEvents, realCatalog, startExporter, type Running } from './helpers.js';
 

@@ -15,7 +15,7 @@ import { PostgresRequestStore } from '../../exporter/src/request-store/postgres.
 import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
 import { LOG_SORT_COLUMNS, type RequestStore, type StoredRequest } from '../../exporter/src/request-store/types.js';
 import { createUsageApiRouter } from '../../reader/src/usage-api/router.js';
-import { createStoreApiRouter, storeDisabledRouter } from '../../exporter/src/usage-api/store-router.js';
+import { createStoreApiRouter, storeDisabledRouter } from '../../reader/src/usage-api/store-router.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
 import { realCatalog, startExporter, type Harness } from '../server/helpers.js';
 import { DAY, expectedRow, HASH_KEY, makeRows, matches, NOW, sorted, sum, USERS, type Sum } from './store-fixture.js';

@@ -46,7 +46,7 @@ export async function runExport(opts: ExportCommandOptions): Promise<void> {
   let result: ExportResult;
   try {
     result = await buildExport({
-      client, catalog, fromMs, toMs, groupBy: opts.groupBy as BucketSize, by: by as Dimension[], filter: { models: list(opts.models), providers: list(opts.providers) },
+      client, catalog, fromMs, toMs, groupBy: opts.groupBy as BucketSize, by: by as Dimension[], filter: { models: list(opts.models), providers: list(opts.providers), catalogModels: catalog.models },
     });
   } catch (e) {
     throw new Error(`no export written: ${(e as Error).message}`);

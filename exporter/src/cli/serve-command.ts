@@ -16,12 +16,14 @@ import { pseudonymizer } from '../log/pseudonym.js';
 import { MetricsRenderer } from '../exposition/renderer.js';
 import { createApp } from '../server/app.js';
 import { UsageLimits } from '../limits/index.js';
+// Not through UsageLimits: the SDK uses UsageLimits and must not load express (limits/router.ts).
+import { createLimitsRouter } from '../limits/router.js';
 import { listenHttp } from '../server/listen.js';
 import { FileTailer, LineTooLongError, type SavedPositions } from '../sources/files/file-tail.js';
 import { registerTailMetrics } from '../sources/files/tail-metrics.js';
 import { activePriceData, stalenessWarning } from '../pricing/price-data.js';
 import { API_TOKEN_ENV, usageApiFromSettings } from '../../../reader/src/usage-api/setup.js';
-import { storeApiFromSettings } from '../usage-api/store-setup.js';
+import { storeApiFromSettings } from '../../../reader/src/usage-api/store-setup.js';
 import { defaultClock } from '../clock.js';
 import { describeStore, openRequestStore, parseRetentionDays, parseStoreSpec } from '../request-store/open.js';
 import { registerStoreMetrics, startRetention } from '../request-store/serve.js';
@@ -209,6 +211,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       // Each chunk's lines are counted in one synchronous turn, so the chunk is the longest a scrape
       // waits behind a catch-up: 256 KiB is about 1,300 lines, a few milliseconds (docs/exporter.md, "HTTP").
       readChunkBytes: 256 * 1024,
+      // A catch-up waits for the request store past 20,000 queued rows (~0.5 s of checkpoint work).
+      ready: writer ? () => writer!.backlog(20_000) : undefined,
       onLines: ({ file, lines, firstLineNo }) => {
         for (let i = 0; i < lines.length; i++) {
           const r = pipeline.ingestLine(lines[i], 'file');
@@ -241,7 +245,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     logger: log,
     otlp: { featureAttribute: opts.otlpFeatureAttribute, teamAttribute: opts.otlpTeamAttribute },
     requestStore,
-    limitsApi: limits.router(),
+    limitsApi: createLimitsRouter({ check: (scope, id, team) => limits.check(scope, id, team), logger: log }),
     usageStoreApi: storeApiFromSettings({ store: requestStore, token: secret(opts.apiTokenFile, API_TOKEN_ENV), catalog, logger: log }),
     usageApi: usageApiFromSettings({ prometheusUrl: opts.prometheusUrl, token: secret(opts.apiTokenFile, API_TOKEN_ENV), catalog, logger: log }),
   });

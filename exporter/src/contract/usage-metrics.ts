@@ -110,8 +110,8 @@ export const USAGE_METRICS = {
     labels: ['provider', 'model', 'token_type'], values: { token_type: TOKEN_TYPES }, unit: 'dollars', section: 'catalog', meaning: 'price in force now',
   },
   modelInfo: {
-    name: 'ai_model_info', type: 'info', help: 'Model metadata from the catalog.',
-    labels: ['provider', 'model', 'family', 'context_window', 'deprecated'], values: { deprecated: BOOLEANS }, unit: 'info', section: 'catalog', meaning: 'model metadata',
+    name: 'ai_model_info', type: 'info', help: 'Model metadata from the catalog, for its ids and for observed ids it matches (dated snapshots, provider prefixes).',
+    labels: ['provider', 'model', 'family', 'context_window', 'deprecated'], values: { deprecated: BOOLEANS }, unit: 'info', section: 'catalog', meaning: 'model metadata; also for each observed model id a catalog model matches (a dated snapshot or provider-prefixed id gets the entry\'s family and prices)',
   },
   providerInfo: {
     name: 'ai_provider_info', type: 'info', help: 'Provider metadata: display name, colour, status.',

@@ -3,6 +3,7 @@
 import type { Catalog } from '../../../catalog/src/schema.js';
 import { catalogFingerprint } from '../../../catalog/src/fingerprint.js';
 import { sloFor } from '../../../catalog/src/load.js';
+import { findCatalogModel } from '../../../catalog/src/model-match.js';
 import { isStale } from '../pricing/price-data.js';
 import { METRICS as M } from '../contract/metrics.js';
 import type { TokenType } from '../contract/labels.js';
@@ -19,20 +20,60 @@ export interface BuildInfo {
   version: string;
 }
 
-export function renderCatalogSeries(catalog: Catalog, prices: PriceRow[], build: BuildInfo, format: Format = 'prometheus', timestampMs?: number): string {
+/** A (provider, model) pair as the store counts it. */
+export type ModelTuple = readonly [provider: string, model: string];
+
+/**
+ * Observed model ids that are not a catalog id but that a catalog model of their provider covers
+ * (a dated snapshot, a prefixed id: model-match.ts, the pricer's rule), each with that entry. The
+ * rules and dashboards join traffic on ai_model_info / ai_model_price_… by (provider, model), so
+ * without a row of its own "gpt-4o-2024-08-06" had no family and no savings. As many as the
+ * observed tuples, which the store caps (provider_model series limit).
+ */
+export function observedAliases(catalog: Catalog, observed: Iterable<ModelTuple>): Array<{ provider: string; model: string; entry: Catalog['models'][number] }> {
+  const byProvider = new Map<string, Catalog['models']>();
+  for (const m of catalog.models) byProvider.set(m.provider, [...(byProvider.get(m.provider) ?? []), m]);
+  const out: Array<{ provider: string; model: string; entry: Catalog['models'][number] }> = [];
+  const seen = new Set<string>();
+  for (const [provider, model] of observed) {
+    const entries = byProvider.get(provider);
+    const key = `${provider}\u0001${model}`;
+    if (!entries || seen.has(key) || entries.some((e) => e.id === model)) continue;
+    seen.add(key);
+    const entry = findCatalogModel(entries, model);
+    if (entry) out.push({ provider, model, entry });
+  }
+  return out;
+}
+
+export function renderCatalogSeries(
+  catalog: Catalog,
+  prices: PriceRow[],
+  build: BuildInfo,
+  format: Format = 'prometheus',
+  timestampMs?: number,
+  observed: Iterable<ModelTuple> = [],
+): string {
   const ts = timestampMs === undefined ? '' : ` ${format === 'openmetrics' ? timestampMs / 1000 : timestampMs}`;
   const out: string[] = [];
   const line = (name: string, names: readonly string[], values: string[], v: number) =>
     out.push(`${name}${names.length ? `{${labelPairs(names, values)}}` : ''} ${v}${ts}\n`);
 
   out.push(headerOf(M.modelPrice, format));
+  const aliases = observedAliases(catalog, observed);
   for (const p of prices) line(M.modelPrice.name, M.modelPrice.labels, [p.provider, p.model, p.tokenType], p.dollarsPerMillion);
+  // An observed id is priced like the entry covering it (the pricer's rule), so it gets that entry's rows.
+  for (const a of aliases) {
+    for (const p of prices) {
+      if (p.provider === a.provider && p.model === a.entry.id) line(M.modelPrice.name, M.modelPrice.labels, [a.provider, a.model, p.tokenType], p.dollarsPerMillion);
+    }
+  }
 
   out.push(headerOf(M.modelInfo, format));
-  for (const m of catalog.models) {
-    line(M.modelInfo.name, M.modelInfo.labels,
-      [m.provider, m.id, m.family, String(m.context_window ?? ''), String(m.deprecated)], 1);
-  }
+  const info = (provider: string, model: string, m: Catalog['models'][number]) =>
+    line(M.modelInfo.name, M.modelInfo.labels, [provider, model, m.family, String(m.context_window ?? ''), String(m.deprecated)], 1);
+  for (const m of catalog.models) info(m.provider, m.id, m);
+  for (const a of aliases) info(a.provider, a.model, a.entry);
   out.push(headerOf(M.providerInfo, format));
   for (const p of catalog.providers) line(M.providerInfo.name, M.providerInfo.labels, [p.slug, p.name, p.color, p.status], 1);
 

@@ -29,7 +29,8 @@ export interface RendererOptions {
 
 export class MetricsRenderer {
   readonly registry = new Registry();
-  private readonly catalogText: string;
+  /** Re-rendered when the store gains a (provider, model) tuple: observed snapshot ids get catalog rows. */
+  private catalogText: { tuples: number; text: string } | undefined;
   private inflight: Promise<string> | undefined;
   private cached: { version: number; usage: string } | undefined;
   /** Checkpointed mode: bumped by every checkpoint(); the body below is reused until it changes. */
@@ -47,7 +48,6 @@ export class MetricsRenderer {
   ) {
     // Standard names (process_*, nodejs_*), so the usual Node.js dashboards and alerts find them.
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    this.catalogText = renderCatalogSeries(pipeline.catalog, pipeline.pricer.priceTable(), { version: VERSION });
     // What the pipeline holds when the renderer is made (restored from the state file, or nothing) is covered.
     if (opts.checkpointed) this.refreshUsage();
   }
@@ -92,8 +92,15 @@ export class MetricsRenderer {
   renderCatalog(format: Format = 'prometheus', timestampMs?: number): string {
     // The price-data series are rendered every time: ai_exporter_price_data_stale changes with time.
     const priceData = renderPriceDataSeries(activePriceData(), defaultClock().now(), format, timestampMs);
-    if (format === 'prometheus' && timestampMs === undefined) return this.catalogText + priceData;
-    return renderCatalogSeries(this.pipeline.catalog, this.pipeline.pricer.priceTable(), { version: VERSION }, format, timestampMs) + priceData;
+    const pm = this.pipeline.store.providerModels;
+    const observed = () => [...pm.values()].map((s) => [s.values[0], s.values[1]] as const);
+    if (format === 'prometheus' && timestampMs === undefined) {
+      if (this.catalogText?.tuples !== pm.size) {
+        this.catalogText = { tuples: pm.size, text: renderCatalogSeries(this.pipeline.catalog, this.pipeline.pricer.priceTable(), { version: VERSION }, format, undefined, observed()) };
+      }
+      return this.catalogText.text + priceData;
+    }
+    return renderCatalogSeries(this.pipeline.catalog, this.pipeline.pricer.priceTable(), { version: VERSION }, format, timestampMs, observed()) + priceData;
   }
 
   /**

@@ -1,7 +1,6 @@
 // Per-user and per-API-key usage limits (docs/limits.md), wired as one object: a RequestSink for
 // the pipeline, totals synchronised from the request store at start and every minute, aggregate
 // series for /metrics and the check behind GET /api/limits/check and the SDK's checkLimit().
-import type { Router } from 'express';
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { Catalog } from '../../../catalog/src/schema.js';
@@ -14,7 +13,6 @@ import type { RequestStore } from '../request-store/types.js';
 import { checkSubject, type LimitCheck } from './check.js';
 import { registerLimitMetrics } from './metrics.js';
 import { LimitPolicy, SCOPES, type Scope } from './policy.js';
-import { createLimitsRouter } from './router.js';
 import { LimitTracker } from './tracker.js';
 
 export type { CapStatus, LimitCheck } from './check.js';
@@ -96,9 +94,5 @@ export class UsageLimits implements RequestSink {
   /** Whether the subject (a raw user id or API key id, pseudonymised here) may make another call. */
   check(scope: Scope, id: string, team?: string): Promise<LimitCheck> {
     return checkSubject({ policy: this.policy, tracker: this.tracker, store: this.opts.store, nowMs: this.clock.now() }, scope, this.pseudonym(id), team);
-  }
-
-  router(): Router {
-    return createLimitsRouter({ check: (scope, id, team) => this.check(scope, id, team), logger: this.opts.logger });
   }
 }

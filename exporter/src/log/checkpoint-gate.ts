@@ -18,7 +18,11 @@
 // (one memcpy of at most the 8 MiB held), written in one write(2) off the event loop, so a kill
 // can cost only the lines of that write. A string destination (the Loki shipper, whose own queue
 // a kill loses anyway) gets a release in chunks of at most RELEASE_CHUNK_CHARS, the first at once
-// and the rest a few milliseconds of them per event-loop turn.
+// and the rest a few milliseconds of them per event-loop turn. A destination taking labelled lines
+// (the Loki shipper's writeRecord) gets each line with the label values it was logged with, held
+// beside it, so it need not parse the line for them.
+
+import { isLabeledTarget, type LabeledTarget, type LineLabels } from './labeled-line.js';
 
 /** The longest string (characters) or buffer (bytes) one write of a release hands a destination. */
 export const RELEASE_CHUNK_CHARS = 1024 * 1024;
@@ -44,15 +48,23 @@ export interface CheckpointGateOptions {
 
 type Forwarding = { flushSync?: () => void; _writing?: boolean; once?: (ev: string, fn: () => void) => void; off?: (ev: string, fn: () => void) => void };
 
+/** A held line with its labels, for a labelled destination; `labels` undefined for a bare line. */
+interface HeldRecord {
+  labels: LineLabels | undefined;
+  line: string;
+}
+
 interface Slot {
-  target: { write(chunk: string | Buffer): unknown };
+  target: { write(chunk: string | Buffer): unknown; writeRecord?: LabeledTarget['writeRecord'] };
+  /** Holds HeldRecords, written one by one with writeRecord. */
+  records?: boolean;
   /** Lines counted since the last checkpoint: not to be written yet (filled buffers, for a byte target). */
-  chunks: Array<string | Buffer>;
+  chunks: Array<string | Buffer | HeldRecord>;
   /** A byte target's buffer being filled, and how much of it is. */
   buf?: Buffer;
   used: number;
   /** Released batches (covered by a checkpoint) still to be written, oldest first; `next` indexes the first. */
-  out: Array<Array<string | Buffer>>;
+  out: Array<Array<string | Buffer | HeldRecord>>;
   next: number;
 }
 
@@ -74,17 +86,39 @@ export class CheckpointGate {
    * writing out what was released and not yet written, so request-log.ts's flush()/flushAsync()
    * work unchanged on a gated logger.
    */
+  stream(target: LabeledTarget): LabeledTarget & Forwarding;
   stream(target: GateTarget): GateTarget & Forwarding;
   stream(target: ByteGateTarget, opts: { bytes: true }): GateTarget & Forwarding;
-  stream(target: GateTarget | ByteGateTarget, opts: { bytes?: boolean } = {}): GateTarget & Forwarding {
+  stream(target: GateTarget | ByteGateTarget | LabeledTarget, opts: { bytes?: boolean } = {}): GateTarget & Forwarding & Partial<LabeledTarget> {
     const slot: Slot = { target: target as Slot['target'], chunks: [], used: 0, out: [], next: 0 };
     if (opts.bytes) slot.buf = Buffer.allocUnsafe(RELEASE_CHUNK_CHARS);
+    else if (isLabeledTarget(target)) slot.records = true;
     this.slots.push(slot);
     const t = target as GateTarget & Forwarding;
     const gate = this;
+    const hold = (chars: number): void => {
+      this.heldChars += chars;
+      if (!this.full && this.heldChars >= this.maxHeldChars) {
+        this.full = true;
+        this.opts.onFull?.();
+      }
+    };
+    const labeled = slot.records
+      ? {
+          labelFields: (target as LabeledTarget).labelFields,
+          writeRecord: (labels: LineLabels, line: string) => {
+            slot.chunks.push({ labels, line });
+            hold(line.length);
+            return true;
+          },
+        }
+      : {};
     return {
+      ...labeled,
       write: (chunk: string) => {
-        if (slot.buf) {
+        if (slot.records) {
+          slot.chunks.push({ labels: undefined, line: chunk });
+        } else if (slot.buf) {
           const n = Buffer.byteLength(chunk);
           if (slot.used + n > slot.buf.length) {
             if (slot.used > 0) slot.chunks.push(slot.buf.subarray(0, slot.used));
@@ -95,11 +129,7 @@ export class CheckpointGate {
         } else {
           slot.chunks.push(chunk);
         }
-        this.heldChars += chunk.length;
-        if (!this.full && this.heldChars >= this.maxHeldChars) {
-          this.full = true;
-          this.opts.onFull?.();
-        }
+        hold(chunk.length);
         return true;
       },
       flushSync: () => {
@@ -166,7 +196,7 @@ export class CheckpointGate {
   get releasing(): number {
     let n = 0;
     for (const s of this.slots) {
-      for (let b = 0; b < s.out.length; b++) for (let i = b === 0 ? s.next : 0; i < s.out[b].length; i++) n += s.out[b][i].length;
+      for (let b = 0; b < s.out.length; b++) for (let i = b === 0 ? s.next : 0; i < s.out[b].length; i++) n += size(s.out[b][i]);
     }
     return n;
   }
@@ -177,7 +207,8 @@ export class CheckpointGate {
 
   /** Writes one chunk of slot's released lines (at most RELEASE_CHUNK_CHARS, or one longer line); false when none was left. */
   private writeChunk(slot: Slot): boolean {
-    const batch = slot.out[0];
+    if (slot.records) return this.writeRecords(slot);
+    const batch = slot.out[0] as Array<string | Buffer> | undefined;
     if (!batch) return false;
     let i = slot.next;
     let text: string | Buffer;
@@ -196,6 +227,30 @@ export class CheckpointGate {
       slot.next = i;
     }
     slot.target.write(text);
+    return true;
+  }
+
+  /** writeChunk for a labelled destination: lines one by one, up to RELEASE_CHUNK_CHARS of them. */
+  private writeRecords(slot: Slot): boolean {
+    const batch = slot.out[0] as HeldRecord[] | undefined;
+    if (!batch) return false;
+    const start = slot.next;
+    let i = start;
+    let len = 0;
+    do len += batch[i++].line.length;
+    while (i < batch.length && len < RELEASE_CHUNK_CHARS);
+    // Advanced before writing, as writeChunk does, so a throwing target cannot make a line repeat.
+    if (i >= batch.length) {
+      slot.out.shift();
+      slot.next = 0;
+    } else {
+      slot.next = i;
+    }
+    for (let k = start; k < i; k++) {
+      const r = batch[k];
+      if (r.labels) slot.target.writeRecord!(r.labels, r.line);
+      else slot.target.write(r.line);
+    }
     return true;
   }
 
@@ -219,4 +274,8 @@ export class CheckpointGate {
       this.schedule();
     });
   }
+}
+
+function size(x: string | Buffer | HeldRecord): number {
+  return typeof x === 'string' || Buffer.isBuffer(x) ? x.length : x.line.length;
 }

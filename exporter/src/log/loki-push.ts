@@ -13,138 +13,31 @@
 // - One push in flight at a time. 429, 5xx, timeouts and connection errors are retried with capped
 //   exponential backoff and jitter, up to maxAttempts; then the batch is dropped and counted. Other
 //   4xx (Loki rejected the data: too old, too long, bad labels) are not retried: retrying cannot help.
-// - Stream labels are only app, provider and status, each capped to maxLabelValues distinct values
-//   (later ones become "other"), so a misbehaving client cannot create unbounded streams. Ids,
-//   models, teams and costs stay inside the JSON line, where LogQL's `| json` reaches them.
+// - Stream labels are only app, provider and status, capped per label (loki-streams.ts). The
+//   request log hands them over with the line (writeRecord); only a bare line is parsed for them.
 //
 // The Loki timestamp is the time the line was written (ingestion time), not the event's own time:
 // Loki rejects lines older than its reject_old_samples_max_age, and a backfill or a tailed old file
 // must not be refused. The event time is in the line as `event_time`.
 
-export interface LokiShipperOptions {
-  /** Loki base URL (http://loki:3100) or the full push URL. Userinfo becomes a Basic auth header. */
-  url: string;
-  /** Static stream labels. Default { app: "tokenscope" }. */
-  labels?: Record<string, string>;
-  /** JSON fields of the line promoted to stream labels. Default ["provider", "status"]. */
-  labelFields?: string[];
-  /** Distinct values kept per promoted label before folding into "other". Default 50. */
-  maxLabelValues?: number;
-  /** Extra headers, e.g. { "X-Scope-OrgID": "tenant" }. */
-  headers?: Record<string, string>;
-  /** Bound on buffered lines; past it the oldest is dropped. Default 10,000. */
-  maxQueueLines?: number;
-  /** Lines per push. Default 1,000. */
-  batchLines?: number;
-  /** Approximate bytes per push (Loki's default grpc/http limit is 4 MiB). Default 1 MiB. */
-  batchBytes?: number;
-  /** How often a partial batch is sent. Default 1,000 ms. */
-  flushIntervalMs?: number;
-  /** Tries per batch, the first included. Default 5. */
-  maxAttempts?: number;
-  /** Backoff before retry n is min(maxBackoffMs, minBackoffMs * 2^(n-1)) with ±50% jitter. */
-  minBackoffMs?: number;
-  maxBackoffMs?: number;
-  /** Per-request timeout. Default 10,000 ms. */
-  timeoutMs?: number;
-  /** Told about failures, at most once per errorLogIntervalMs (default 60 s), and about recovery. */
-  onError?: (message: string, details: Record<string, unknown>) => void;
-  errorLogIntervalMs?: number;
-  /** For tests. */
-  now?: () => number;
-}
+import type { LabeledTarget, LineLabels } from './labeled-line.js';
+import type { DropReason, LokiShipperOptions, LokiShipperStats } from './loki-options.js';
+import { Ring } from './loki-ring.js';
+import { StreamLabeler, pushBody } from './loki-streams.js';
+import { postPush, pushTarget, RetryableError, type PushTarget } from './loki-transport.js';
 
-export type DropReason = 'queue_full' | 'rejected' | 'retries_exhausted' | 'shutdown';
-export const DROP_REASONS: readonly DropReason[] = ['queue_full', 'rejected', 'retries_exhausted', 'shutdown'];
-
-export interface LokiShipperStats {
-  /** Lines Loki accepted. */
-  sent: number;
-  /** Lines given up on, by reason. */
-  dropped: Record<DropReason, number>;
-  /** Push attempts that failed (each retry of a batch counts). */
-  pushFailures: number;
-  /** Lines buffered now, not yet in flight. */
-  queued: number;
-  /** Lines in the push currently in flight. */
-  inFlight: number;
-}
+export { pushTarget } from './loki-transport.js';
+export { DROP_REASONS, type DropReason, type LokiShipperOptions, type LokiShipperStats } from './loki-options.js';
 
 interface Entry {
   ts: string;
   line: string;
-  stream: string; // key into streams
+  stream: string; // key into the labeler's streams
 }
 
-/** A fixed-capacity FIFO; push() on a full ring overwrites (and returns) the oldest entry. */
-class Ring<T> {
-  private readonly items: Array<T | undefined>;
-  private head = 0;
-  length = 0;
-  constructor(readonly capacity: number) {
-    this.items = new Array<T | undefined>(capacity);
-  }
-  push(x: T): T | undefined {
-    let evicted: T | undefined;
-    if (this.length === this.capacity) {
-      evicted = this.items[this.head];
-      this.head = (this.head + 1) % this.capacity;
-      this.length--;
-    }
-    this.items[(this.head + this.length) % this.capacity] = x;
-    this.length++;
-    return evicted;
-  }
-  peek(): T | undefined {
-    return this.length === 0 ? undefined : this.items[this.head];
-  }
-  shift(): T | undefined {
-    if (this.length === 0) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.capacity;
-    this.length--;
-    return x;
-  }
-}
-
-class RetryableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-const PUSH_PATH = '/loki/api/v1/push';
-
-/** Splits userinfo out of the URL (fetch refuses URLs with credentials) and appends the push path. */
-export function pushTarget(url: string): { url: string; authorization?: string } {
-  const u = new URL(url);
-  let authorization: string | undefined;
-  if (u.username || u.password) {
-    authorization = 'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
-    u.username = '';
-    u.password = '';
-  }
-  if (!u.pathname.endsWith(PUSH_PATH)) u.pathname = u.pathname.replace(/\/+$/, '') + PUSH_PATH;
-  return { url: u.toString(), authorization };
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const s = Number(header);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const t = Date.parse(header);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
-}
-
-export class LokiShipper {
-  private readonly target: { url: string; authorization?: string };
-  private readonly staticLabels: Record<string, string>;
-  private readonly labelFields: string[];
-  private readonly maxLabelValues: number;
+export class LokiShipper implements LabeledTarget {
+  private readonly target: PushTarget;
+  private readonly labeler: StreamLabeler;
   private readonly headers: Record<string, string>;
   private readonly batchLines: number;
   private readonly batchBytes: number;
@@ -157,9 +50,6 @@ export class LokiShipper {
   private readonly now: () => number;
 
   private readonly queue: Ring<Entry>;
-  /** label-set key -> labels; bounded by the per-label value caps. */
-  private readonly streams = new Map<string, Record<string, string>>();
-  private readonly seenValues = new Map<string, Set<string>>();
   private readonly timer: NodeJS.Timeout;
   private draining: Promise<void> | undefined;
   private drainScheduled = false;
@@ -182,9 +72,7 @@ export class LokiShipper {
 
   constructor(opts: LokiShipperOptions) {
     this.target = pushTarget(opts.url);
-    this.staticLabels = opts.labels ?? { app: 'tokenscope' };
-    this.labelFields = opts.labelFields ?? ['provider', 'status'];
-    this.maxLabelValues = opts.maxLabelValues ?? 50;
+    this.labeler = new StreamLabeler(opts.labels ?? { app: 'tokenscope' }, opts.labelFields ?? ['provider', 'status'], opts.maxLabelValues ?? 50);
     this.headers = opts.headers ?? {};
     this.queue = new Ring<Entry>(Math.max(1, opts.maxQueueLines ?? 10_000));
     this.batchLines = Math.max(1, opts.batchLines ?? 1000);
@@ -201,9 +89,13 @@ export class LokiShipper {
     this.timer.unref();
   }
 
+  get labelFields(): readonly string[] {
+    return this.labeler.labelFields;
+  }
+
   /**
-   * pino destination interface: one or more newline-terminated JSON lines. Never throws, never
-   * waits. After close() lines are ignored.
+   * pino destination interface: one or more newline-terminated JSON lines, each parsed for its
+   * labels. Never throws, never waits. After close() lines are ignored.
    */
   write(chunk: string): boolean {
     if (this.closed) return true;
@@ -211,15 +103,31 @@ export class LokiShipper {
     while (start < chunk.length) {
       let end = chunk.indexOf('\n', start);
       if (end < 0) end = chunk.length;
-      if (end > start) this.enqueue(chunk.slice(start, end));
+      if (end > start) {
+        const line = chunk.slice(start, end);
+        this.enqueue(line, this.labeler.keyForLine(line));
+      }
       start = end + 1;
     }
-    if (this.queue.length >= this.batchLines) this.scheduleDrain();
+    this.afterWrite();
     return true;
   }
 
-  private enqueue(line: string): void {
-    const evicted = this.queue.push({ ts: this.timestamp(), line, stream: this.streamKey(line) });
+  /** One line whose label values the caller took from the record it formatted: no parse. */
+  writeRecord(labels: LineLabels, line: string): boolean {
+    if (this.closed) return true;
+    const end = line.endsWith('\n') ? line.length - 1 : line.length;
+    if (end > 0) this.enqueue(end === line.length ? line : line.slice(0, end), this.labeler.keyFor(labels));
+    this.afterWrite();
+    return true;
+  }
+
+  private afterWrite(): void {
+    if (this.queue.length >= this.batchLines) this.scheduleDrain();
+  }
+
+  private enqueue(line: string, stream: string): void {
+    const evicted = this.queue.push({ ts: this.timestamp(), line, stream });
     if (evicted) this.stats.dropped.queue_full++;
     this.stats.queued = this.queue.length;
   }
@@ -234,35 +142,6 @@ export class LokiShipper {
       this.seq++;
     }
     return `${this.lastMs}${String(this.seq).padStart(6, '0')}`;
-  }
-
-  private streamKey(line: string): string {
-    let fields: Record<string, unknown> = {};
-    try {
-      const v: unknown = JSON.parse(line);
-      if (v && typeof v === 'object') fields = v as Record<string, unknown>;
-    } catch {
-      // Not JSON: shipped as is under "unknown" labels rather than lost.
-    }
-    let key = '';
-    for (const name of this.labelFields) key += `${this.labelValue(name, fields[name])}\u0000`;
-    if (!this.streams.has(key)) {
-      const labels: Record<string, string> = { ...this.staticLabels };
-      const values = key.split('\u0000');
-      this.labelFields.forEach((name, i) => (labels[name] = values[i]));
-      this.streams.set(key, labels);
-    }
-    return key;
-  }
-
-  private labelValue(name: string, raw: unknown): string {
-    const v = typeof raw === 'string' && raw !== '' ? raw.slice(0, 64) : 'unknown';
-    let seen = this.seenValues.get(name);
-    if (!seen) this.seenValues.set(name, (seen = new Set()));
-    if (seen.has(v)) return v;
-    if (seen.size >= this.maxLabelValues) return 'other';
-    seen.add(v);
-    return v;
   }
 
   private scheduleDrain(): void {
@@ -308,20 +187,8 @@ export class LokiShipper {
     return batch;
   }
 
-  /** The JSON push body for a batch: entries grouped by stream, in order. */
-  static body(batch: Array<{ ts: string; line: string; labels: Record<string, string> }>): string {
-    const streams = new Map<string, { stream: Record<string, string>; values: Array<[string, string]> }>();
-    for (const e of batch) {
-      const key = JSON.stringify(e.labels);
-      let s = streams.get(key);
-      if (!s) streams.set(key, (s = { stream: e.labels, values: [] }));
-      s.values.push([e.ts, e.line]);
-    }
-    return JSON.stringify({ streams: [...streams.values()] });
-  }
-
   private async send(batch: Entry[]): Promise<void> {
-    const body = LokiShipper.body(batch.map((e) => ({ ts: e.ts, line: e.line, labels: this.streams.get(e.stream)! })));
+    const body = pushBody(batch.map((e) => ({ ts: e.ts, line: e.line, labels: this.labeler.labels(e.stream) })));
     for (let attempt = 1; ; attempt++) {
       try {
         await this.post(body);
@@ -351,30 +218,8 @@ export class LokiShipper {
     this.stats.inFlight = 0;
   }
 
-  private async post(body: string): Promise<void> {
-    const timeout = Math.max(1, Math.min(this.timeoutMs, this.deadline - this.now()));
-    let res: Response;
-    try {
-      res = await fetch(this.target.url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          ...(this.target.authorization ? { Authorization: this.target.authorization } : {}),
-          ...this.headers,
-        },
-        body,
-        signal: AbortSignal.timeout(timeout),
-      });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code;
-      throw new RetryableError(`${(e as Error).name === 'TimeoutError' ? `timeout after ${timeout} ms` : (e as Error).message}${cause ? ` (${cause})` : ''}`);
-    }
-    const text = res.ok ? '' : (await res.text().catch(() => '')).slice(0, 300);
-    if (!res.ok) await res.body?.cancel().catch(() => undefined);
-    if (res.ok) return;
-    const msg = `HTTP ${res.status}${text ? `: ${text.trim()}` : ''}`;
-    if (res.status === 429 || res.status >= 500) throw new RetryableError(msg, retryAfterMs(res.headers.get('retry-after')));
-    throw new Error(msg);
+  private post(body: string): Promise<void> {
+    return postPush(this.target, this.headers, body, Math.max(1, Math.min(this.timeoutMs, this.deadline - this.now())));
   }
 
   private sleep(ms: number): Promise<void> {
@@ -416,10 +261,7 @@ export class LokiShipper {
       // Cut a retry backoff short: from now on only the deadline counts.
       this.wakeSleep?.();
       await this.drain(true);
-      this.stats.dropped.shutdown += this.queue.length;
-      while (this.queue.shift()) {
-        /* discard */
-      }
+      this.stats.dropped.shutdown += this.queue.clear();
       this.stats.queued = 0;
     }
     return this.snapshot();

@@ -18,12 +18,13 @@ export function lokiOptionsFromEnv(env: NodeJS.ProcessEnv): LokiShipperOptions |
   } catch {
     /* reported below */
   }
-  if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`LOKI_URL must be an http(s) URL such as http://loki:3100, got "${url}"`);
+  // The value is not echoed: it may carry credentials.
+  if (protocol !== 'http:' && protocol !== 'https:') throw new Error('LOKI_URL must be an http(s) URL such as http://loki:3100');
   const int = (name: string): number | undefined => {
     const v = env[name];
     if (v === undefined || v === '') return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${v}"`);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
     return n;
   };
   return {

@@ -6,10 +6,15 @@ import pino from 'pino';
 import type { RequestRecord } from '../events/types.js';
 import type { RequestSink } from '../ingest/pipeline.js';
 import type { PriceResult } from '../pricing/pricer.js';
+import { isLabeledTarget, pickLabels, type LineLabels } from './labeled-line.js';
 import { pseudonymizer } from './pseudonym.js';
 
 export interface RequestLogOptions {
-  /** A pino destination, or a file descriptor (default 1, stdout) written asynchronously. */
+  /**
+   * A pino destination, or a file descriptor (default 1, stdout) written asynchronously. A
+   * destination with writeRecord (the Loki shipper, or the checkpoint gate in front of it) gets each
+   * request line with its label fields' values taken from the record.
+   */
   destination?: pino.DestinationStream | number;
   /** Key for the user/session pseudonyms. Required: the CLI generates one per process when none is configured. */
   hashKey: string | Buffer;
@@ -112,6 +117,20 @@ export function createRequestLog(opts: RequestLogOptions): RequestLog {
         // exit hook that flushes this stream synchronously, and flush() below does it on demand.
         pino.destination({ dest: opts.destination ?? 1, sync: false })
       : opts.destination;
+  // pino writes a line to its destination synchronously inside logger.info(), so the labels of the
+  // record being logged are set just around that call; any other line goes out bare.
+  let labels: LineLabels | undefined;
+  const labeled = isLabeledTarget(destination) ? destination : undefined;
+  const pinoDestination: pino.DestinationStream = labeled
+    ? {
+        write(line: string) {
+          const l = labels;
+          labels = undefined;
+          if (l) labeled.writeRecord(l, line);
+          else labeled.write(line);
+        },
+      }
+    : destination;
   const logger = pino(
     {
       level: opts.level ?? 'info',
@@ -119,7 +138,7 @@ export function createRequestLog(opts: RequestLogOptions): RequestLog {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    pinoDestination,
   );
   const pseudonym = pseudonymizer(opts.hashKey);
   const flush = (): void => {
@@ -135,7 +154,15 @@ export function createRequestLog(opts: RequestLogOptions): RequestLog {
   return {
     logger,
     request(rec: RequestRecord, price: PriceResult): void {
-      logger.info(requestLogLine(rec, price, pseudonym), REQUEST_LOG_MESSAGE);
+      const line = requestLogLine(rec, price, pseudonym);
+      if (!labeled) return void logger.info(line, REQUEST_LOG_MESSAGE);
+      labels = pickLabels(line as unknown as Record<string, unknown>, labeled.labelFields);
+      try {
+        logger.info(line, REQUEST_LOG_MESSAGE);
+      } finally {
+        // Below the logger's level nothing was written: the labels must not stick to a later line.
+        labels = undefined;
+      }
     },
     flush,
     async flushAsync(timeoutMs = 5000): Promise<void> {

@@ -131,7 +131,8 @@ export class SqliteRequestStore implements RequestStore {
     const labels = q.provider ?? q.model ?? q.project ?? q.team ?? q.feature;
     const inRange = labels === undefined ? matching : decodeTotals(this.all(totalsQuery(q, sqlitePh, { labels: false }))[0]).requests;
     // Rows in the table, from the rowid span: an over-estimate after deletes, which is fine for a choice.
-    const rows = Number((this.stmt(`SELECT COALESCE(MAX(rowid) - MIN(rowid) + 1, 0) AS n FROM ${TABLE}`).get() as { n: number }).n);
+    // Two subqueries: SQLite answers a lone MIN or MAX from the B-tree's edge, both at once by a full scan.
+    const rows = Number((this.stmt(`SELECT COALESCE((SELECT MAX(rowid) FROM ${TABLE}) - (SELECT MIN(rowid) FROM ${TABLE}) + 1, 0) AS n`).get() as { n: number }).n);
     const walk = (rows / matching) * (q.page * q.pageSize);
     return walk < inRange ? 'requests_cost' : 'requests_ts';
   }

@@ -105,6 +105,29 @@ export class StoreWriter implements RequestSink {
     return this.queue.length + this.inflight.length;
   }
 
+  /**
+   * Backpressure for readers that can wait (the file tailer): while the store is healthy and more
+   * than `highRows` rows wait, a promise that resolves once at most half of that is left. Without
+   * it a catch-up queues far more rows than the store writes, and the state checkpoint, which
+   * must write them all in its synchronous turn, stalled /metrics for seconds (3.4 s at 300k lines).
+   * Never waits while the store is failing: counting goes on and rows beyond maxPendingRows are
+   * dropped (counted), as before.
+   */
+  backlog(highRows: number): Promise<void> | undefined {
+    if (this.pending <= highRows || this.retryAt !== 0 || this.closed) return undefined;
+    const low = Math.floor(highRows / 2);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.pending <= low || this.retryAt !== 0 || this.closed) resolve();
+        else {
+          this.kick();
+          setTimeout(check, 5);
+        }
+      };
+      check();
+    });
+  }
+
   request(rec: RequestRecord, price: PriceResult): void {
     if (this.closed) return;
     if (this.pending >= this.maxPending) {

@@ -1,30 +1,17 @@
-// The exporter's HTTP surface: /metrics for Prometheus, /healthz and /readyz for the orchestrator,
-// and POST /v1/events for applications that push events instead of writing log files.
+// The exporter's HTTP surface, composed here: /metrics for Prometheus (exposition/http.ts), /healthz
+// and /readyz for the orchestrator, POST /v1/events (sources/http/events.ts) and OTLP for
+// applications that push events, and the /api mounts; bearer-token auth in front of them.
 // Every error is JSON and none carries a stack trace. docs/ingest-http.md describes the API.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
-import { constants as zlibConstants, gzip as gzipCallback } from 'node:zlib';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import pino from 'pino';
-import type { Outcome, Pipeline } from '../ingest/pipeline.js';
+import type { Pipeline } from '../ingest/pipeline.js';
 import type { MetricsRenderer } from '../exposition/renderer.js';
+import { metricsHandler } from '../exposition/http.js';
 import type { RequestStore } from '../request-store/types.js';
 import { OtlpReceiver, otlpRouter, sendOtlpError, type OtlpOptions } from '../sources/otlp/index.js';
-import {
-  DEFAULT_BODY_LIMIT_BYTES, HttpError, bodyKind, contentCoding, describePosition, discardBody, readBody, splitJsonArray, type BodyKind,
-} from '../sources/http/body.js';
-import { Slice } from '../sources/http/slice.js';
-
-export { DEFAULT_BODY_LIMIT_BYTES, HttpError } from '../sources/http/body.js';
-
-const gzip = promisify(gzipCallback);
-
-/** zlib's output buffer for a /metrics body: above the gzipped size of a body at the series caps. */
-const GZIP_CHUNK_BYTES = 4 * 1024 * 1024;
-
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-/** Rejections listed in one response; the rest are only counted (rejected_truncated). */
-export const MAX_REJECTIONS_LISTED = 1000;
+import { DEFAULT_BODY_LIMIT_BYTES, HttpError, discardBody } from '../sources/http/body.js';
+import { eventsHandler, sendError } from '../sources/http/events.js';
 
 export interface AppOptions {
   pipeline: Pipeline;
@@ -48,59 +35,6 @@ export interface AppOptions {
   requestStore?: RequestStore;
   /** Mounted at /api/usage before usageApi: the request-store endpoints (usage-api/store-setup.ts). */
   usageStoreApi?: RequestHandler;
-}
-
-export interface Rejection {
-  /** 0-based: the element's position in a JSON array, or the line's index in NDJSON (blank lines included). */
-  index: number;
-  /** NDJSON only: the 1-based line number (index + 1). */
-  line?: number;
-  reason: string;
-  message: string;
-}
-
-export interface IngestResponse {
-  /** Events counted. */
-  accepted: number;
-  /** Events dropped because their request_id was already counted within the dedupe window. */
-  duplicates: number;
-  /** The first MAX_REJECTIONS_LISTED rejected events, in body order. */
-  rejected: Rejection[];
-  /** Rejected events left out of `rejected`. */
-  rejected_truncated: number;
-}
-
-function sendError(res: Response, e: HttpError): void {
-  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-  res.status(e.status).json(e.body());
-}
-
-/** GET /metrics: the shared render, gzipped when the scraper accepts it (Prometheus always does). */
-export function metricsHandler(renderer: MetricsRenderer): RequestHandler {
-  // Concurrent scrapes share one render and therefore one string: compress it once too.
-  let last: { text: string; gz: Promise<Buffer> } | undefined;
-  return async (req: Request, res: Response): Promise<void> => {
-    const text = await renderer.metrics();
-    res.setHeader('Content-Type', METRICS_CONTENT_TYPE);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Vary', 'Accept-Encoding');
-    let body: Buffer;
-    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-      // Fastest level: at 50k samples (5 MB) it takes ~10 ms instead of ~45 ms for a body ~20% larger,
-      // time every scrape waits for and ingestion competes with.
-      // chunkSize: zlib hands back each full output buffer to the event loop before it goes on, so
-      // with the default 16 KiB a body took a dozen round trips, each waiting behind whatever ran
-      // on the loop (up to a second per scrape during a catch-up with the request log on); one
-      // buffer larger than the compressed body takes one.
-      if (last?.text !== text) last = { text, gz: gzip(text, { level: zlibConstants.Z_BEST_SPEED, chunkSize: GZIP_CHUNK_BYTES }) };
-      body = await last.gz;
-      res.setHeader('Content-Encoding', 'gzip');
-    } else {
-      body = Buffer.from(text, 'utf8');
-    }
-    res.setHeader('Content-Length', body.length);
-    res.end(body);
-  };
 }
 
 function sha256(s: string): Buffer {
@@ -127,143 +61,6 @@ function bearerAuth(token: string, drainLimit: number, send: (res: Response, e: 
       return;
     }
     next();
-  };
-}
-
-/** Counts outcomes and keeps the first MAX_REJECTIONS_LISTED rejections. */
-class Tally implements IngestResponse {
-  accepted = 0;
-  duplicates = 0;
-  rejected: Rejection[] = [];
-  rejected_truncated = 0;
-
-  add(o: Outcome, index: number, line?: number): void {
-    if (o.ok) {
-      if (o.duplicate) this.duplicates++;
-      else this.accepted++;
-    } else if (this.rejected.length < MAX_REJECTIONS_LISTED) {
-      this.rejected.push(line === undefined ? { index, reason: o.reason, message: o.message } : { index, line, reason: o.reason, message: o.message });
-    } else {
-      this.rejected_truncated++;
-    }
-  }
-
-  get rejectedTotal(): number {
-    return this.rejected.length + this.rejected_truncated;
-  }
-
-  toJSON(): IngestResponse {
-    return { accepted: this.accepted, duplicates: this.duplicates, rejected: this.rejected, rejected_truncated: this.rejected_truncated };
-  }
-}
-
-async function ingestJson(pipeline: Pipeline, text: string, tally: Tally): Promise<void> {
-  let parsed: unknown;
-  let parsedOk = false;
-  try {
-    parsed = JSON.parse(text);
-    parsedOk = true;
-  } catch {
-    // Fall through: split the array and parse element by element, so one bad event is rejected alone.
-  }
-  if (parsedOk) {
-    if (Array.isArray(parsed)) {
-      const slice = new Slice();
-      for (let i = 0; i < parsed.length; i++) {
-        tally.add(pipeline.ingestObject(parsed[i], 'http'), i);
-        if (slice.due()) await slice.pause();
-      }
-      return;
-    }
-    if (parsed !== null && typeof parsed === 'object') {
-      tally.add(pipeline.ingestObject(parsed, 'http'), 0); // one event object: a batch of one
-      return;
-    }
-    throw new HttpError(400, 'invalid_body', `expected a JSON array of events ${describePosition(text, text.search(/\S/))}, got ${parsed === null ? 'null' : typeof parsed}`, {
-      position: Math.max(0, text.search(/\S/)),
-    });
-  }
-  const first = text.search(/\S/);
-  if (first >= 0 && text.charCodeAt(first) === 0x7b) {
-    // A single (malformed) event object: reject it as event 0 with the adapter's reason.
-    tally.add(pipeline.ingestLine(text.trim(), 'http'), 0);
-    return;
-  }
-  const split = splitJsonArray(text);
-  if (!split.ok) {
-    throw new HttpError(400, 'invalid_body', `${split.message} ${describePosition(text, split.position)}`, { position: split.position });
-  }
-  const els = split.elements;
-  const slice = new Slice();
-  for (let i = 0; i < els.length; i++) {
-    tally.add(pipeline.ingestLine(text.slice(els[i][0], els[i][1]), 'http'), i);
-    if (slice.due()) await slice.pause();
-  }
-}
-
-function hasContent(s: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return true;
-  }
-  return false;
-}
-
-async function ingestNdjson(pipeline: Pipeline, text: string, tally: Tally): Promise<void> {
-  let index = 0;
-  const slice = new Slice();
-  for (let start = 0; start < text.length; index++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const next = end + 1;
-    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
-    // Blank lines are skipped, neither counted nor rejected (but they keep line numbers right).
-    if (hasContent(text, start, end)) {
-      tally.add(pipeline.ingestLine(text.slice(start, end), 'http'), index, index + 1);
-      if (slice.due()) await slice.pause();
-    }
-    start = next;
-  }
-}
-
-function eventsHandler(opts: AppOptions, limit: number, logger: pino.Logger): RequestHandler {
-  return async (req: Request, res: Response): Promise<void> => {
-    let kind: BodyKind;
-    let text: string;
-    try {
-      const coding = contentCoding(req.headers['content-encoding']);
-      kind = bodyKind(req.headers['content-type']);
-      const buf = await readBody(req, limit, coding);
-      text = buf.toString('utf8');
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM
-    } catch (e) {
-      if (e instanceof HttpError) {
-        // The unread rest of the body is drained (bounded) rather than the socket closed: closing
-        // with unread data makes TCP reset the connection and the client never sees the 413.
-        discardBody(req, limit);
-        sendError(res, e);
-        return;
-      }
-      throw e;
-    }
-    const tally = new Tally();
-    try {
-      if (kind === 'json') await ingestJson(opts.pipeline, text, tally);
-      else await ingestNdjson(opts.pipeline, text, tally);
-    } catch (e) {
-      if (e instanceof HttpError) {
-        sendError(res, e);
-        return;
-      }
-      throw e;
-    }
-    logger.debug({ accepted: tally.accepted, duplicates: tally.duplicates, rejected: tally.rejectedTotal }, 'ingested HTTP batch');
-    if (tally.accepted === 0 && tally.duplicates === 0 && tally.rejectedTotal > 0) {
-      // Nothing in the body was usable: say so with a 4xx so a client does not mistake it for success.
-      res.status(400).json({ error: 'no_valid_events', message: `none of the ${tally.rejectedTotal} events could be ingested`, ...tally.toJSON() });
-      return;
-    }
-    res.status(200).json(tally.toJSON());
   };
 }
 
@@ -302,7 +99,7 @@ export function createApp(opts: AppOptions): express.Express {
 
   const ingest: RequestHandler[] = [];
   if (opts.ingestToken !== undefined) ingest.push(bearerAuth(opts.ingestToken, limit));
-  ingest.push(eventsHandler(opts, limit, logger));
+  ingest.push(eventsHandler(opts.pipeline, limit, logger));
   app.post('/v1/events', ...ingest);
   app.all('/v1/events', methodNotAllowed('POST', limit));
 

@@ -6,18 +6,19 @@
 //
 // Cardinality is bounded twice: each label has a cap on distinct values (LabelLimiter), and each
 // family a cap on distinct label tuples (SeriesLimits), since tuples of values that are each under
-// their own cap still multiply (100k such tuples were 2.6M samples). Values are cut to
-// MAX_LABEL_LENGTH first. Nothing non-finite or negative is ever added (docs/metrics.md).
+// their own cap still multiply (100k such tuples were 2.6M samples); the folding is resolved once
+// per raw tuple (raw-label-cache.ts). Values are cut to MAX_LABEL_LENGTH first. Nothing non-finite or negative is ever added (docs/metrics.md).
 import type { Catalog } from '../../../catalog/src/schema.js';
 import { CAPPED_LABELS } from '../contract/labels.js';
 import { boundLabel, MAX_DURATION_SECONDS, MAX_LABEL_LENGTH, storable } from '../events/ceilings.js';
 import { ERROR_TYPES, type BreakerRecord, type BreakerState, type ErrorType, type RequestRecord } from '../events/types.js';
 import { COST_BUCKETS_DOLLARS, bucketIndex, latencyBuckets } from './buckets.js';
 import type { Format } from '../exposition/exposition.js';
-import { LabelLimiter, OVERFLOW_VALUE } from './label-limiter.js';
+import { LabelLimiter } from './label-limiter.js';
+import { RawLabelCache, type ResolvedSlots } from './raw-label-cache.js';
 import { renderStore, sampleCount } from '../exposition/usage-render.js';
 import {
-  DEFAULT_SERIES_LIMITS, FAMILIES, UNSET, newProjectSlot, newProviderModelSlot, newRequestSlot, tupleKey,
+  DEFAULT_SERIES_LIMITS, FAMILIES, UNSET,
   type BreakerSlot, type Family, type ProjectSlot, type ProviderModelSlot, type RequestSlot, type SeriesLimits, type StoreData,
 } from './usage-slots.js';
 import { isCount, restoreStore, snapshotStore, type StoreState, type StoreStateV1 } from './usage-state.js';
@@ -34,18 +35,6 @@ export interface Priced {
 
 const ERROR_INDEX: Record<ErrorType, number> = Object.fromEntries(ERROR_TYPES.map((t, i) => [t, i])) as Record<ErrorType, number>;
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
-const NO_FAMILIES: Family[] = [];
-
-/** One raw label tuple's resolved slots, plus which labels and families were folded into "other". */
-interface CacheEntry {
-  req: RequestSlot;
-  pm: ProviderModelSlot;
-  proj: ProjectSlot;
-  folded: string[];
-  foldedFamilies: Family[];
-}
-
-const RAW_CACHE_LIMIT = 100_000;
 
 function bound(v: string): string {
   return v.length > MAX_LABEL_LENGTH ? boundLabel(v) : v;
@@ -69,9 +58,8 @@ export class UsageStore implements StoreData {
   readonly providerModels = new Map<string, ProviderModelSlot>();
   readonly projects = new Map<string, ProjectSlot>();
   readonly breakers = new Map<string, BreakerSlot>();
-  /** Raw (unfolded) label values → resolved slots: provider → model → feature → team → project. */
-  private readonly raw = new Map<string, Map<string, Map<string, Map<string, Map<string, CacheEntry>>>>>();
-  private rawEntries = 0;
+  /** Raw (unfolded) label values → resolved slots. */
+  private readonly raw = new RawLabelCache(this);
 
   constructor(catalog: Catalog, limits: Partial<SeriesLimits> = {}) {
     this.latencyBuckets = latencyBuckets(catalog);
@@ -93,26 +81,13 @@ export class UsageStore implements StoreData {
   }
 
   /** The record's slots; `n` records are counted as folded when a label or a tuple went to "other". */
-  private entry(rec: RequestRecord, n: number): CacheEntry {
+  private entry(rec: RequestRecord, n: number): ResolvedSlots {
     const provider = bound(rec.provider);
     const model = bound(rec.model);
     const feature = rec.feature ? bound(rec.feature) : UNSET;
     const team = rec.team ? bound(rec.team) : UNSET;
     const project = rec.project ? bound(rec.project) : UNSET;
-    // Nested maps instead of one concatenated key: no string building or re-hashing per record.
-    let byModel = this.raw.get(provider);
-    if (byModel === undefined) this.raw.set(provider, (byModel = new Map()));
-    let byFeature = byModel.get(model);
-    if (byFeature === undefined) byModel.set(model, (byFeature = new Map()));
-    let byTeam = byFeature.get(feature);
-    if (byTeam === undefined) byFeature.set(feature, (byTeam = new Map()));
-    let byProject = byTeam.get(team);
-    if (byProject === undefined) byTeam.set(team, (byProject = new Map()));
-    let e = byProject.get(project);
-    if (e === undefined) {
-      e = this.resolve(provider, model, feature, team, project);
-      byProject.set(project, e);
-    }
+    const e = this.raw.get(provider, model, feature, team, project);
     for (let i = 0; i < e.folded.length; i++) this.overflow.set(e.folded[i], (this.overflow.get(e.folded[i]) ?? 0) + n);
     for (let i = 0; i < e.foldedFamilies.length; i++) this.seriesFolded[e.foldedFamilies[i]] += n;
     return e;
@@ -172,7 +147,7 @@ export class UsageStore implements StoreData {
   }
 
   /** The counters shared by single and aggregate records: `n` requests whose totals are in `rec` and `price`. */
-  private count(e: CacheEntry, rec: RequestRecord, price: Priced, n: number): void {
+  private count(e: ResolvedSlots, rec: RequestRecord, price: Priced, n: number): void {
     const r = e.req;
     const t = rec.tokens;
     if (rec.status === 'success') r.success += n;
@@ -225,62 +200,6 @@ export class UsageStore implements StoreData {
     this.version++;
   }
 
-  private resolve(provider: string, model: string, feature: string, team: string, project: string): CacheEntry {
-    const folded: string[] = [];
-    const p = this.fold('provider', provider, folded);
-    const m = this.fold('model', model, folded);
-    const f = this.fold('feature', feature, folded);
-    const t = this.fold('team', team, folded);
-    const pr = this.fold('project', project, folded);
-    let families = NO_FAMILIES;
-    // A tuple the family has no room for goes to (provider, "other", ...): the provider keeps its
-    // own series (it has a small cap of its own), so per-provider totals stay exact.
-    let req = this.requests.get(`${p}\u0001${m}\u0001${f}\u0001${t}`);
-    if (req === undefined) {
-      if (this.requests.size < this.limits.request) req = this.requestSlot([p, m, f, t]);
-      else {
-        families = ['request'];
-        req = this.requestSlot([p, OVERFLOW_VALUE, OVERFLOW_VALUE, OVERFLOW_VALUE]);
-      }
-    }
-    let pm = this.providerModels.get(`${p}\u0001${m}`);
-    if (pm === undefined) {
-      if (this.providerModels.size < this.limits.provider_model) pm = this.providerModelSlot([p, m]);
-      else {
-        families = families === NO_FAMILIES ? ['provider_model'] : [...families, 'provider_model'];
-        pm = this.providerModelSlot([p, OVERFLOW_VALUE]);
-      }
-    }
-    let proj = this.projects.get(pr);
-    if (proj === undefined) this.projects.set(pr, (proj = newProjectSlot([pr])));
-    // Bounded: hostile input with endless distinct raw values only costs re-resolution.
-    if (++this.rawEntries > RAW_CACHE_LIMIT) {
-      this.raw.clear();
-      this.rawEntries = 1;
-    }
-    return { req, pm, proj, folded, foldedFamilies: families };
-  }
-
-  private fold(label: string, v: string, folded: string[]): string {
-    const out = this.limiters[label].fold(v);
-    if (out !== v) folded.push(label);
-    return out;
-  }
-
-  private requestSlot(values: string[]): RequestSlot {
-    const k = tupleKey(values);
-    let s = this.requests.get(k);
-    if (!s) this.requests.set(k, (s = newRequestSlot(values)));
-    return s;
-  }
-
-  private providerModelSlot(values: string[]): ProviderModelSlot {
-    const k = tupleKey(values);
-    let s = this.providerModels.get(k);
-    if (!s) this.providerModels.set(k, (s = newProviderModelSlot(values, this.latencyBuckets.length, this.costBuckets.length)));
-    return s;
-  }
-
   /** Number of samples a render writes (for benchmarks and the docs' cardinality estimate). */
   sampleCount(): number {
     return sampleCount(this);
@@ -306,7 +225,6 @@ export class UsageStore implements StoreData {
    */
   restore(st: StoreState | StoreStateV1): void {
     this.raw.clear();
-    this.rawEntries = 0;
     this.requests.clear();
     this.providerModels.clear();
     this.projects.clear();

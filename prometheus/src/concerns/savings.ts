@@ -6,6 +6,9 @@
 //                   and family (per token type) instead: an upper bound
 //   prompt_trimming average input ≥ N tokens per request with output < x per input token: a
 //                   share of that uncached input removed at the input price
+// Prices and families join on (provider, model): traffic under a dated snapshot or prefixed id
+// ("gpt-4o-2024-08-06") joins because the exporter publishes those rows for every observed id a
+// catalog model covers (exporter/src/exposition/catalog-series.ts).
 import type { RuleConfig } from '../config.js';
 import type { RecordingRule, RuleFile } from '../model.js';
 import { ruleName, type Level } from '../levels.js';

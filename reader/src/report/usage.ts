@@ -7,7 +7,8 @@
 // no model, and a model filter cannot apply to project counters.
 import { mapConcurrent } from '../prometheus-client/concurrency.js';
 import type { Labels, PrometheusClient } from '../prometheus-client/client.js';
-import { anyOf } from '../prometheus-client/promql.js';
+import { anyOf, quote } from '../prometheus-client/promql.js';
+import { budgetMatch, modelIdRegex, type Matchable } from '../../../catalog/src/model-match.js';
 import { counterDeltas } from './counter-deltas.js';
 
 export const REQUEST_DIMENSIONS = ['provider', 'model', 'feature', 'team'] as const;
@@ -42,8 +43,11 @@ export interface UsageBucket {
 }
 
 export interface UsageFilter {
+  /** Catalog model names: each covers its dated snapshots and prefixed ids too (model-match.ts). */
   models?: string[];
   providers?: string[];
+  /** The catalog's models, so a name with a `match:` list there covers what that list says. */
+  catalogModels?: readonly Matchable[];
 }
 
 export interface UsageQuery {
@@ -153,9 +157,17 @@ export function rollUp(rows: readonly UsageRow[], dims: readonly string[], templ
   return [...out.values()];
 }
 
+/**
+ * `model=~"…"` covering every id each name covers, as the pricer, budgets and price overrides
+ * resolve them: `models=gpt-4o` counts gpt-4o-2024-08-06 and openai/gpt-4o, not gpt-4o-mini.
+ */
+function modelFilter(names: readonly string[], catalogModels: readonly Matchable[]): string {
+  return `model=~${quote(names.map((n) => modelIdRegex(n, budgetMatch(catalogModels, n))).join('|'))}`;
+}
+
 function matchersFor(filter: UsageFilter | undefined): string[] {
   const m: string[] = [];
-  if (filter?.models?.length) m.push(anyOf('model', filter.models));
+  if (filter?.models?.length) m.push(modelFilter(filter.models, filter.catalogModels ?? []));
   if (filter?.providers?.length) m.push(anyOf('provider', filter.providers));
   return m;
 }

@@ -57,7 +57,8 @@ export function createUsageApiRouter(opts: UsageApiOptions): Router {
     res.setHeader('Cache-Control', 'no-store');
     try {
       const params = resolveParams(endpoint, req.query as Record<string, unknown>, clock.now());
-      res.json(await answer(params));
+      // Model filters honour the catalog's `match:` lists (report/usage.ts).
+      res.json(await answer({ ...params, filter: { ...params.filter, catalogModels: opts.catalog.models } }));
     } catch (e) {
       if (e instanceof ParamError || e instanceof UsageQueryError) {
         fail(res, 400, 'invalid_parameter', e.message, { parameter: e.parameter });

@@ -63,6 +63,8 @@ export interface ReadContext {
   maxLineBytes: number;
   onLines: (batch: LineBatch) => void;
   onError: (err: Error, file?: string) => void;
+  /** Backpressure: before each read, a promise to wait for (a consumer that is behind), or undefined. */
+  ready?: () => Promise<void> | undefined;
 }
 
 /** Start of the last (possibly incomplete) line, or undefined if it is longer than maxLineBytes. */
@@ -118,6 +120,8 @@ export async function resumeCopy(c: Tracked, offset: number, lineNo: number, scr
 export async function readNew(ctx: ReadContext, t: Tracked, limit: number): Promise<void> {
   try {
     while (t.readPos < limit) {
+      const wait = ctx.ready?.();
+      if (wait) await wait;
       const { bytesRead } = await t.fh.read(ctx.buf, 0, ctx.buf.length, t.readPos);
       if (bytesRead === 0) return;
       consume(ctx, t, bytesRead);

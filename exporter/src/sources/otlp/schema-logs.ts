@@ -1,5 +1,5 @@
 // The OTLP logs messages the receiver reads (POST /v1/logs), declared for protobufjs like the trace
-// and metrics ones in schema.ts: names, numbers and types from opentelemetry-proto v1.11.0
+// and metrics ones in schema-protos.ts: names, numbers and types from opentelemetry-proto v1.11.0
 // (logs/v1/logs.proto and collector/logs/v1/logs_service.proto), only the fields read.
 
 export const LOGS = `

@@ -9,7 +9,7 @@ import { UsageLimits, type LimitCheck } from '../../limits/index.js';
 import type { RequestStore } from '../../request-store/types.js';
 import { MetricsRenderer } from '../../exposition/renderer.js';
 import { loadPriceData } from '../../pricing/price-data.js';
-import { metricsHandler } from '../../server/app.js';
+import { metricsHandler } from '../../exposition/http.js';
 import { randomBytes } from 'node:crypto';
 
 /**

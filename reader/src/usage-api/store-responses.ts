@@ -4,9 +4,9 @@
 // includes cache reads and writes). Money is in the catalog's display currency, named in
 // `currency`; an unpriced request has cost null (never a silent 0) and is counted in `unpriced`.
 import type { Catalog } from '../../../catalog/src/schema.js';
-import { currencyOf, fromUsd, type Currency } from '../../../reader/src/report/currency.js';
-import { csvMoney, toCsv, type Cell } from '../../../reader/src/report/csv.js';
-import type { SessionRow, StoredRequest, Totals } from '../request-store/types.js';
+import { currencyOf, fromUsd, type Currency } from '../report/currency.js';
+import { csvMoney, toCsv, type Cell } from '../report/csv.js';
+import type { SessionRow, StoredRequest, Totals } from '../../../exporter/src/request-store/types.js';
 import type { StoreWindow } from './store-params.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -9,11 +9,11 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import pino from 'pino';
 import type { Catalog } from '../../../catalog/src/schema.js';
-import { defaultClock, type Clock } from '../clock.js';
-import { currencyOf } from '../../../reader/src/report/currency.js';
-import { isoDay } from '../../../reader/src/report/periods.js';
-import type { RequestStore } from '../request-store/types.js';
-import { fail, requireToken } from '../../../reader/src/usage-api/router.js';
+import { defaultClock, type Clock } from '../../../exporter/src/clock.js';
+import { currencyOf } from '../report/currency.js';
+import { isoDay } from '../report/periods.js';
+import type { RequestStore } from '../../../exporter/src/request-store/types.js';
+import { fail, requireToken } from './router.js';
 import { assertNoQuery, ParamError, resolveLogParams, resolveSessionParams, resolveUserParams, type LogParams } from './store-params.js';
 import { csvHeader, csvLines, logBody, sessionsBody, Tally, userBody } from './store-responses.js';
 

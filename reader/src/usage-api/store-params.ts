@@ -3,11 +3,11 @@
 // repeatable or comma lists. Every rejection names the parameter and never repeats its value:
 // a query string may carry an id or an e-mail address pasted by mistake, and errors get logged.
 import { z } from 'zod';
-import { DAY_MS, HOUR_MS, parseBound } from '../../../reader/src/report/periods.js';
-import { LOG_SORT_COLUMNS, type LogSortColumn, type RequestFilter, type SessionQuery } from '../request-store/types.js';
-import { ParamError } from '../../../reader/src/usage-api/params.js';
+import { DAY_MS, HOUR_MS, parseBound } from '../report/periods.js';
+import { LOG_SORT_COLUMNS, type LogSortColumn, type RequestFilter, type SessionQuery } from '../../../exporter/src/request-store/types.js';
+import { ParamError } from './params.js';
 
-export { ParamError } from '../../../reader/src/usage-api/params.js';
+export { ParamError } from './params.js';
 
 export const STORE_RANGES = ['1h', '24h', '7d', '30d'] as const;
 type RangeName = (typeof STORE_RANGES)[number];

@@ -5,7 +5,7 @@
 import express, { type RequestHandler } from 'express';
 import type pino from 'pino';
 import type { Catalog } from '../../../catalog/src/schema.js';
-import type { RequestStore } from '../request-store/types.js';
+import type { RequestStore } from '../../../exporter/src/request-store/types.js';
 import { createStoreApiRouter, storeDisabledRouter } from './store-router.js';
 
 export const STORE_DISABLED_REASON = 'no request store configured; start the exporter with --store (sqlite:PATH or postgres://…, docs/usage-api.md)';
