@@ -2,7 +2,8 @@
 // an empty folder, then use it only by name there (`npx tokenscope ...`, `import 'tokenscope/sdk'`).
 // Checks that the bin runs the compiled JavaScript (no TypeScript, no tsx), that the SDK and the
 // library entry resolve with their types, and that every command starts.
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -38,17 +39,22 @@ function loaded(): string[] {
   return urls;
 }
 
-beforeAll(() => {
+// The set-up runs its long commands asynchronously: `npm install` compiles better-sqlite3 when no
+// prebuilt binary fits (a minute or more on two busy cores), and a synchronous call that long keeps
+// vitest's worker from answering its runner ("Timeout calling onTaskUpdate"), which fails the run.
+const execAsync = promisify(execFile);
+
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tokenscope-package-'));
   // dist/ as of now (vitest's global setup built it when it was stale), then the tarball.
-  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: REPO_ROOT, stdio: 'pipe' });
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>;
+  await execAsync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: REPO_ROOT });
+  const packed = JSON.parse((await execAsync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' })).stdout) as Array<{ filename: string }>;
   const tarball = join(work, packed[0].filename);
 
   app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-  execFileSync('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: 'pipe', timeout: 120_000 });
+  await execAsync('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
   pkgDir = join(app, 'node_modules/tokenscope');
   bin = join(app, 'node_modules/.bin/tokenscope');
 
@@ -67,7 +73,7 @@ export async function load(url, context, next) {
   );
   writeFileSync(join(work, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
   hookEnv = { NODE_OPTIONS: `--import=${join(work, 'register.mjs')}` };
-}, 180_000);
+}, 360_000);
 
 afterAll(async () => {
   for (const p of procs) await p.stop();
