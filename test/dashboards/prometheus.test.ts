@@ -247,7 +247,11 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
     expect(problems).toEqual([]);
     expect(compared).toBeGreaterThan(100);
     for (const k of Object.keys(FILTER_MAY_DIFFER)) expect(runs(all).map(runKey)).toContain(k);
-  }, 120_000);
+    // One retry, at a later instant: the two Prometheus scrape the exporter's published checkpoint
+    // at different moments, and on a loaded machine a 5m rate on one side can still include an
+    // increase the other has not scraped yet (seen once in four full runs). A real filter bug
+    // fails both attempts.
+  }, { timeout: 120_000, retry: 1 });
 
   it('a "today" panel covers the UTC day so far: the raw query over now/d matches the recorded day-to-date spend', async () => {
     const p = promPanels.find((x) => x.dashboard.uid === UID.executive && x.panel.title === 'Cost Today')!;
