@@ -64,23 +64,25 @@ export interface UsageParams {
   filter: UsageFilter;
 }
 
-function firstIssue(error: z.ZodError, endpoint: Endpoint): ParamError {
+/** The first zod issue as a ParamError naming the parameter; an unknown name is echoed (the caller's short typo), never a value. */
+export function zodParamError(error: z.ZodError, accepted: readonly string[], where: string): ParamError {
   const i = error.issues[0];
   if (i.code === 'unrecognized_keys') {
-    const accepted = Object.keys(SCHEMAS[endpoint].shape).join(', ');
-    return new ParamError(i.keys[0], `unknown parameter "${i.keys[0]}" for /api/usage/${endpoint}; accepted: ${accepted}`);
+    const name = i.keys[0].slice(0, 40);
+    return new ParamError(name, `unknown parameter "${name}" for ${where}; accepted: ${accepted.join(', ')}`);
   }
   const parameter = String(i.path[0] ?? 'query');
   return new ParamError(parameter, `${parameter}: ${i.message}`);
 }
 
-/** Express gives arrays for repeated parameters; a repeated scalar is ambiguous, a repeated list is joined. */
-function flatten(query: Record<string, unknown>): Record<string, unknown> {
+/** Express gives arrays for repeated parameters: a repeated list parameter is joined, a repeated scalar is ambiguous. */
+export function flattenQuery(query: Record<string, unknown>, lists: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (Array.isArray(v)) {
-      if (k === 'models' || k === 'providers' || k === 'sessions') out[k] = v.join(',');
-      else throw new ParamError(k, `${k}: given ${v.length} times; give it once`);
+      if (!lists.has(k)) throw new ParamError(k, `${k}: given ${v.length} times; give it once`);
+      if (v.some((x) => typeof x !== 'string')) throw new ParamError(k, `${k}: expected plain values, got a nested one`);
+      out[k] = v.join(',');
     } else if (v !== null && typeof v === 'object') {
       throw new ParamError(k, `${k}: expected a plain value, got a nested one`);
     } else {
@@ -90,6 +92,8 @@ function flatten(query: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+const LIST_PARAMS: ReadonlySet<string> = new Set(['models', 'providers', 'sessions']);
+
 function defaultGroupBy(period: Period, spanMs: number): BucketSize {
   if (period === '1h' || period === '24h') return 'hour';
   if (period === 'custom' && spanMs <= 2 * DAY_MS) return 'hour';
@@ -98,8 +102,8 @@ function defaultGroupBy(period: Period, spanMs: number): BucketSize {
 
 /** Validates the query string of `endpoint` into a range and filters; throws ParamError. */
 export function resolveParams(endpoint: Endpoint, query: Record<string, unknown>, nowMs: number): UsageParams {
-  const parsed = SCHEMAS[endpoint].safeParse(flatten(query));
-  if (!parsed.success) throw firstIssue(parsed.error, endpoint);
+  const parsed = SCHEMAS[endpoint].safeParse(flattenQuery(query, LIST_PARAMS));
+  if (!parsed.success) throw zodParamError(parsed.error, Object.keys(SCHEMAS[endpoint].shape), `/api/usage/${endpoint}`);
   const q = parsed.data as z.infer<(typeof SCHEMAS)['breakdown']> & { groupBy?: BucketSize };
 
   if (q.sessions !== undefined) {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DAY_MS, HOUR_MS, parseBound } from '../report/periods.js';
 import { LOG_SORT_COLUMNS, type LogSortColumn, type RequestFilter, type SessionQuery } from '../../../exporter/src/request-store/types.js';
-import { ParamError } from './params.js';
+import { flattenQuery, ParamError, zodParamError } from './params.js';
 
 export { ParamError } from './params.js';
 
@@ -88,33 +88,6 @@ export interface SessionParams extends StoreWindow {
 
 const where = (e: StoreEndpoint) => (e === 'user' ? '/api/usage/users/:pseudonym' : `/api/usage/${e}`);
 
-function firstIssue(error: z.ZodError, endpoint: StoreEndpoint): ParamError {
-  const i = error.issues[0];
-  if (i.code === 'unrecognized_keys') {
-    // The name is echoed (it is the caller's typo, and short), never a value.
-    const name = i.keys[0].slice(0, 40);
-    return new ParamError(name, `unknown parameter "${name}" for ${where(endpoint)}; accepted: ${Object.keys(SCHEMAS[endpoint].shape).join(', ')}`);
-  }
-  const parameter = String(i.path[0] ?? 'query');
-  return new ParamError(parameter, `${parameter}: ${i.message}`);
-}
-
-/** Express gives arrays for repeated parameters: a repeated filter is one list, a repeated scalar is ambiguous. */
-function flatten(query: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(query)) {
-    if (Array.isArray(v)) {
-      if (!LISTS.has(k)) throw new ParamError(k, `${k}: given ${v.length} times; give it once`);
-      if (v.some((x) => typeof x !== 'string')) throw new ParamError(k, `${k}: expected plain values, got a nested one`);
-      out[k] = v.join(',');
-    } else if (v !== null && typeof v === 'object') {
-      throw new ParamError(k, `${k}: expected a plain value, got a nested one`);
-    } else {
-      out[k] = v;
-    }
-  }
-  return out;
-}
 
 function parseBoundSafe(s: string, parameter: 'from' | 'to', role: 'start' | 'end'): number {
   try {
@@ -144,8 +117,8 @@ function resolveRange(q: { range?: RangeName; from?: string; to?: string }, nowM
 }
 
 function parse<E extends StoreEndpoint>(endpoint: E, query: Record<string, unknown>): z.infer<(typeof SCHEMAS)[E]> {
-  const parsed = SCHEMAS[endpoint].safeParse(flatten(query));
-  if (!parsed.success) throw firstIssue(parsed.error, endpoint);
+  const parsed = SCHEMAS[endpoint].safeParse(flattenQuery(query, LISTS));
+  if (!parsed.success) throw zodParamError(parsed.error, Object.keys(SCHEMAS[endpoint].shape), where(endpoint));
   return parsed.data as z.infer<(typeof SCHEMAS)[E]>;
 }
 
