@@ -3,13 +3,15 @@
 // thread (the journal's and PostgreSQL's path): the same pseudonyms as log/pseudonym.ts, the same
 // idempotency keys with and without request ids, so a journaled row and the same line re-read by
 // the worker are one row.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import { pseudonymizer } from '../../exporter/src/log/pseudonym.js';
 import type { PriceResult } from '../../exporter/src/pricing/pricer.js';
+import { BatchBuilder, decodeBatch } from '../../exporter/src/request-store/batch.js';
 import { toStoredRequest } from '../../exporter/src/request-store/row.js';
 import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
 import { StoreWriter } from '../../exporter/src/request-store/writer.js';
@@ -72,3 +74,50 @@ describe.each([false, true])('rows built by the SQLite writer (insert thread: %s
     await store.close();
   });
 });
+
+describe('raw records on the main thread', () => {
+  it('decodeBatch() builds the rows toStoredRequest() does, from full and partial batches', () => {
+    const pseudonym = pseudonymizer(KEY);
+    const recs = records(700);
+    const want = recs.map(([rec, price]) => toStoredRequest(rec, price, pseudonym));
+    const got: unknown[] = [];
+    for (let i = 0; i < recs.length; i += 300) {
+      const b = new BatchBuilder(300, KEY);
+      for (const [rec, price] of recs.slice(i, i + 300)) b.addRecord(rec, price);
+      got.push(...decodeBatch(b.seal(), pseudonym));
+    }
+    expect(got).toEqual(want);
+  });
+
+  it.each([false, true])('a checkpoint while SQLite is locked journals them as those rows; they are stored once when it frees (insert thread: %s)', async (insertThread) => {
+    const file = join(dir, `locked-${insertThread}.db`);
+    const journalPath = join(dir, `locked-${insertThread}.journal.json`);
+    const store = new SqliteRequestStore(file, { insertThread, busyTimeoutMs: 20 });
+    const pseudonym = pseudonymizer(KEY);
+    const lock = new Database(file);
+    lock.exec('BEGIN EXCLUSIVE'); // another process holding the write lock
+    const w = new StoreWriter(store, { pseudonym, pseudonymKey: KEY, flushIntervalMs: 60_000, batchRows: 300, backoffMs: 20, maxBackoffMs: 40, journalPath });
+    const recs = records(1000);
+    for (const [rec, price] of recs) w.request(rec, price);
+    await new Promise((r) => setTimeout(r, 50)); // full batches are tried (and fail) meanwhile
+    w.checkpoint();
+    expect(existsSync(journalPath)).toBe(true);
+    const want = recs.map(([rec, price]) => toStoredRequest(rec, price, pseudonym));
+    const journaled = (JSON.parse(readFileSync(journalPath, 'utf8')) as { rows: unknown[] }).rows;
+    expect(new Set(journaled.map((r) => JSON.stringify(r)))).toEqual(new Set(want.map((r) => JSON.stringify(r))));
+    expect(journaled.length).toBe(want.length);
+    expect(w.stats.writeErrors).toBeGreaterThan(0);
+
+    lock.exec('ROLLBACK');
+    lock.close();
+    await w.close(20_000);
+    expect(w.stats.written).toBe(recs.length);
+    expect(existsSync(journalPath)).toBe(false);
+    const got = await store.log({ fromMs: 0, toMs: T0 + 2 * 86_400_000, page: 1, pageSize: 5000, sort: 'time', order: 'asc' });
+    expect(new Map(got.rows.map((r) => [r.key, r]))).toEqual(new Map(want.map((r) => [r.key, r])));
+    // A restart that found the journal would re-queue the same rows: all duplicates.
+    expect(await store.insert(want)).toBe(0);
+    await store.close();
+  }, 60_000);
+});
+

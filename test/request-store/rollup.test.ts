@@ -193,3 +193,28 @@ describe.each(backends)('rollup: $name', (b) => {
     }
   }, 120_000);
 });
+
+describe('rollup: sqlite-thread, batches committed together', () => {
+  it('keeps each batch\'s labels apart: the worker commits queued batches in one transaction, each with its own dictionary', async () => {
+    const { store, buckets } = await sqlite(true)();
+    try {
+      const all = rows(4000, 23);
+      // Ten batches posted without waiting: the worker finds them queued and commits them as one
+      // group. Each is sorted differently, so the same dictionary index names different labels.
+      const orders: Array<(a: StoredRequest, b: StoredRequest) => number> = [
+        (a, b) => a.provider.localeCompare(b.provider), (a, b) => b.provider.localeCompare(a.provider),
+        (a, b) => a.model.localeCompare(b.model), (a, b) => b.model.localeCompare(a.model), (a, b) => (a.project ?? '~').localeCompare(b.project ?? '~'),
+      ];
+      const batches = Array.from({ length: 10 }, (_, i) => all.slice(i * 400, (i + 1) * 400).sort(orders[i % orders.length]));
+      const counts = await Promise.all(batches.map((b) => store.insert(b)));
+      expect(counts.reduce((a, c) => a + c, 0)).toBe(all.length);
+      expect(await buckets()).toEqual(expectedBuckets(all));
+      for (const provider of ['openai', 'anthropic', 'über']) {
+        const f = { fromMs: T0 - DAY, toMs: T0 + 5 * DAY, provider: [provider] };
+        expect(await store.totals(f)).toEqual(referenceTotals(all.filter((x) => matches(x, f))));
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

@@ -1,24 +1,20 @@
 // A batch of rows in columns, the form SQLite's writer takes (sqlite-inserter.ts): thirteen numbers
-// a row in one Float64Array (moved to the worker, not copied) and twelve strings a row as indexes
-// into one dictionary, where the labels and ids that recur on every row appear once. Cloning
-// 2,000 arrays of 25 mixed values to the worker cost the ingest thread ~2.5 µs a row; this ~0.6.
+// a row in one Float64Array and twelve strings a row as indexes into one dictionary, where the
+// labels and ids that recur on every row appear once. Cloning 2,000 arrays of 25 mixed values to
+// the worker cost the ingest thread ~2.5 µs a row; this well under one.
 //
 // A row is either a StoredRequest (keyed and pseudonymised already: a journal's rows, insert())
 // or a raw counted record (the writer's hot path): then the worker derives the key and the keyed
 // pseudonyms, so the HMACs and the content hash never run on the ingest thread. The raw ids
 // only cross to the worker in memory; what is stored is the same as for a StoredRequest.
+//
+// The writer appends each record as it is counted (BatchBuilder.addRecord), so the record and its
+// price die young: holding them until the flush got them promoted and cost the ingest thread more
+// in garbage collection than the encoding itself.
 import type { RequestRecord } from '../events/types.js';
 import type { PriceResult } from '../pricing/pricer.js';
+import { fromNano, keyOfFields, sha256hex, toNano } from './row.js';
 import type { StoredRequest } from './types.js';
-
-/** A counted record queued as it came from the pipeline (never mutated after the sink call). */
-export interface RecordItem {
-  rec: RequestRecord;
-  price: PriceResult;
-}
-export type BatchItem = StoredRequest | RecordItem;
-
-export const isRecordItem = (x: BatchItem): x is RecordItem => (x as RecordItem).rec !== undefined;
 
 export interface EncodedBatch {
   n: number;
@@ -29,67 +25,90 @@ export interface EncodedBatch {
   nums: Float64Array;
   /** Per row: key, provider, model, project, feature, team, user, session, API key, request id, status, error type (-1: absent). */
   strs: Int32Array;
-  dict: string[];
+  /**
+   * The dictionary as one string and each entry's end offset in it: one string crosses to the
+   * worker as one copy, where thousands of small ones cost the ingest thread ~80 ns each to clone.
+   */
+  text: string;
+  ends: Int32Array;
   /** The pseudonymisation key, when raw rows are in the batch. */
   pseudonymKey?: string | Buffer;
 }
 
 export const NUM_WIDTH = 13;
 export const STR_WIDTH = 12;
+// String columns.
+const KEY = 0, PROVIDER = 1, MODEL = 2, PROJECT = 3, FEATURE = 4, TEAM = 5, USER = 6, SESSION = 7, API_KEY = 8, REQUEST_ID = 9, STATUS = 10, ERROR_TYPE = 11;
 
-export function encodeBatch(items: readonly BatchItem[], pseudonymKey?: string | Buffer): EncodedBatch {
-  const n = items.length;
-  const nums = new Float64Array(n * NUM_WIDTH);
-  const strs = new Int32Array(n * STR_WIDTH);
-  const dict: string[] = [];
-  const seen = new Map<string, number>();
-  const rep = (v: string | undefined): number => {
+/** Rows appended one at a time into preallocated columns; seal() hands them over as an EncodedBatch. */
+export class BatchBuilder {
+  n = 0;
+  private readonly nums: Float64Array;
+  private readonly strs: Int32Array;
+  private readonly dict: string[] = [];
+  private readonly seen = new Map<string, number>();
+  // One value per column remembered: traffic repeats its labels row after row, and the same
+  // string object compares by pointer, cheaper than the dictionary's hash lookup.
+  private readonly lastValue: Array<string | undefined> = new Array<string | undefined>(STR_WIDTH).fill(undefined);
+  private readonly lastIndex = new Int32Array(STR_WIDTH);
+
+  constructor(
+    readonly capacity: number,
+    private readonly pseudonymKey?: string | Buffer,
+  ) {
+    // Shared memory: a full batch reaches the worker by reference, not as a ~300 KB copy. Nothing
+    // writes a batch's columns once it is sealed.
+    this.nums = new Float64Array(new SharedArrayBuffer(capacity * NUM_WIDTH * 8));
+    this.strs = new Int32Array(new SharedArrayBuffer(capacity * STR_WIDTH * 4));
+  }
+
+  get full(): boolean {
+    return this.n >= this.capacity;
+  }
+
+  private rep(col: number, v: string | undefined): number {
     if (v === undefined) return -1;
-    let x = seen.get(v);
+    if (v === this.lastValue[col]) return this.lastIndex[col];
+    let x = this.seen.get(v);
     if (x === undefined) {
-      x = dict.push(v) - 1;
-      seen.set(v, x);
+      x = this.dict.push(v) - 1;
+      this.seen.set(v, x);
     }
+    this.lastValue[col] = v;
+    this.lastIndex[col] = x;
     return x;
-  };
+  }
+
   // Keys and request ids are unique per row: a dictionary lookup would only cost.
-  const own = (v: string | undefined): number => (v === undefined ? -1 : dict.push(v) - 1);
-  for (let i = 0; i < n; i++) {
-    const it = items[i];
-    const a = i * NUM_WIDTH;
-    const c = i * STR_WIDTH;
-    if (isRecordItem(it)) {
-      if (pseudonymKey === undefined) throw new Error('request store: raw records need the pseudonymisation key');
-      const r = it.rec;
-      const t = r.tokens;
-      nums[a] = r.timestampMs;
-      nums[a + 1] = t.input;
-      nums[a + 2] = t.output;
-      nums[a + 3] = t.cacheRead;
-      nums[a + 4] = t.cacheWrite;
-      nums[a + 5] = t.reasoning;
-      nums[a + 6] = it.price.costUsd;
-      nums[a + 7] = it.price.revenueUsd;
-      nums[a + 8] = it.price.priced ? 1 : 0;
-      nums[a + 9] = r.usageUnknown === true ? 1 : 0;
-      nums[a + 10] = r.latencySeconds ?? Number.NaN;
-      nums[a + 11] = r.ttftSeconds ?? Number.NaN;
-      nums[a + 12] = 1;
-      strs[c] = -1;
-      strs[c + 1] = rep(r.provider);
-      strs[c + 2] = rep(r.model);
-      strs[c + 3] = rep(r.project);
-      strs[c + 4] = rep(r.feature);
-      strs[c + 5] = rep(r.team);
-      strs[c + 6] = rep(r.userId);
-      strs[c + 7] = rep(r.sessionId);
-      strs[c + 8] = rep(r.apiKey);
-      strs[c + 9] = own(r.requestId);
-      strs[c + 10] = rep(r.status);
-      strs[c + 11] = rep(r.errorType);
-      continue;
-    }
-    const r = it;
+  private own(v: string | undefined): number {
+    return v === undefined ? -1 : this.dict.push(v) - 1;
+  }
+
+  /** A counted record, its key and pseudonyms left to the store's worker. */
+  addRecord(r: RequestRecord, price: PriceResult): void {
+    if (this.pseudonymKey === undefined) throw new Error('request store: raw records need the pseudonymisation key');
+    const i = this.n++;
+    const nums = this.nums, a = i * NUM_WIDTH, c = i * STR_WIDTH, t = r.tokens;
+    nums[a] = r.timestampMs;
+    nums[a + 1] = t.input;
+    nums[a + 2] = t.output;
+    nums[a + 3] = t.cacheRead;
+    nums[a + 4] = t.cacheWrite;
+    nums[a + 5] = t.reasoning;
+    nums[a + 6] = price.costUsd;
+    nums[a + 7] = price.revenueUsd;
+    nums[a + 8] = price.priced ? 1 : 0;
+    nums[a + 9] = r.usageUnknown === true ? 1 : 0;
+    nums[a + 10] = r.latencySeconds ?? Number.NaN;
+    nums[a + 11] = r.ttftSeconds ?? Number.NaN;
+    nums[a + 12] = 1;
+    this.strings(c, -1, r.provider, r.model, r.project, r.feature, r.team, r.userId, r.sessionId, r.apiKey, r.requestId, r.status, r.errorType);
+  }
+
+  /** A row already keyed and pseudonymised. */
+  addRow(r: StoredRequest): void {
+    const i = this.n++;
+    const nums = this.nums, a = i * NUM_WIDTH, c = i * STR_WIDTH;
     nums[a] = r.timestampMs;
     nums[a + 1] = r.inputTokens;
     nums[a + 2] = r.outputTokens;
@@ -102,20 +121,115 @@ export function encodeBatch(items: readonly BatchItem[], pseudonymKey?: string |
     nums[a + 9] = r.usageUnknown ? 1 : 0;
     nums[a + 10] = r.latencySeconds ?? Number.NaN;
     nums[a + 11] = r.ttftSeconds ?? Number.NaN;
-    strs[c] = own(r.key);
-    strs[c + 1] = rep(r.provider);
-    strs[c + 2] = rep(r.model);
-    strs[c + 3] = rep(r.project);
-    strs[c + 4] = rep(r.feature);
-    strs[c + 5] = rep(r.team);
-    strs[c + 6] = rep(r.user);
-    strs[c + 7] = rep(r.session);
-    strs[c + 8] = rep(r.apiKey);
-    strs[c + 9] = own(r.requestId);
-    strs[c + 10] = rep(r.status);
-    strs[c + 11] = rep(r.errorType);
+    nums[a + 12] = 0;
+    this.strings(c, this.own(r.key), r.provider, r.model, r.project, r.feature, r.team, r.user, r.session, r.apiKey, r.requestId, r.status, r.errorType);
   }
-  const b: EncodedBatch = { n, nums, strs, dict };
-  if (pseudonymKey !== undefined) b.pseudonymKey = pseudonymKey;
-  return b;
+
+  private strings(c: number, key: number, provider: string, model: string, project?: string, feature?: string, team?: string, user?: string,
+    session?: string, apiKey?: string, requestId?: string, status?: string, errorType?: string): void {
+    const s = this.strs;
+    s[c + KEY] = key;
+    s[c + PROVIDER] = this.rep(PROVIDER, provider);
+    s[c + MODEL] = this.rep(MODEL, model);
+    s[c + PROJECT] = this.rep(PROJECT, project);
+    s[c + FEATURE] = this.rep(FEATURE, feature);
+    s[c + TEAM] = this.rep(TEAM, team);
+    // Users, sessions and keys recur too, but seldom within one batch at any scale: a lookup costs more than it saves.
+    s[c + USER] = this.own(user);
+    s[c + SESSION] = this.own(session);
+    s[c + API_KEY] = this.own(apiKey);
+    s[c + REQUEST_ID] = this.own(requestId);
+    s[c + STATUS] = this.rep(STATUS, status);
+    s[c + ERROR_TYPE] = this.rep(ERROR_TYPE, errorType);
+  }
+
+  /**
+   * The rows so far. Full, the columns themselves (the builder is done); otherwise copies, and
+   * the builder may go on (rows appended later are not in this batch).
+   */
+  seal(): EncodedBatch {
+    const full = this.n === this.capacity;
+    const dict = this.dict;
+    const ends = new Int32Array(dict.length);
+    let end = 0;
+    for (let i = 0; i < dict.length; i++) ends[i] = end += dict[i].length;
+    const b: EncodedBatch = {
+      n: this.n,
+      nums: full ? this.nums : this.nums.slice(0, this.n * NUM_WIDTH),
+      strs: full ? this.strs : this.strs.slice(0, this.n * STR_WIDTH),
+      text: dict.join(''),
+      ends,
+    };
+    if (this.pseudonymKey !== undefined) b.pseudonymKey = this.pseudonymKey;
+    return b;
+  }
+}
+
+/** The batch's dictionary as an array (the worker's and decodeBatch's view). */
+export function dictOf(b: Pick<EncodedBatch, 'text' | 'ends'>): string[] {
+  const out = new Array<string>(b.ends.length);
+  let start = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = b.text.slice(start, b.ends[i]);
+    start = b.ends[i];
+  }
+  return out;
+}
+
+export function encodeBatch(rows: readonly StoredRequest[]): EncodedBatch {
+  const b = new BatchBuilder(rows.length);
+  for (const r of rows) b.addRow(r);
+  return b.seal();
+}
+
+/**
+ * The batch as StoredRequests, built here as the worker builds them (the same key, pseudonyms and
+ * nano-dollar rounding as toStoredRequest): the journal's path, and a store that takes rows.
+ */
+export function decodeBatch(b: EncodedBatch, pseudonym: (id: string) => string): StoredRequest[] {
+  const { nums, strs } = b;
+  const dict = dictOf(b);
+  const str = (x: number): string | undefined => (x < 0 ? undefined : dict[x]);
+  const out: StoredRequest[] = new Array(b.n);
+  for (let i = 0; i < b.n; i++) {
+    const a = i * NUM_WIDTH, c = i * STR_WIDTH;
+    const raw = nums[a + 12] === 1;
+    const opt = (x: number) => (Number.isNaN(x) ? undefined : x);
+    const project = str(strs[c + PROJECT]), feature = str(strs[c + FEATURE]), team = str(strs[c + TEAM]);
+    const user = str(strs[c + USER]), session = str(strs[c + SESSION]), apiKey = str(strs[c + API_KEY]);
+    const requestId = str(strs[c + REQUEST_ID]), errorType = str(strs[c + ERROR_TYPE]);
+    const latency = opt(nums[a + 10]), ttft = opt(nums[a + 11]);
+    const row: StoredRequest = {
+      key: raw
+        ? keyOfFields(requestId, nums[a], dict[strs[c + PROVIDER]], dict[strs[c + MODEL]], project, feature, team, user, session, apiKey,
+            dict[strs[c + STATUS]], errorType, nums[a + 1], nums[a + 2], nums[a + 3], nums[a + 4], nums[a + 5], latency, ttft, sha256hex)
+        : dict[strs[c + KEY]],
+      timestampMs: nums[a],
+      provider: dict[strs[c + PROVIDER]],
+      model: dict[strs[c + MODEL]],
+      status: dict[strs[c + STATUS]] as StoredRequest['status'],
+      inputTokens: nums[a + 1],
+      outputTokens: nums[a + 2],
+      cacheReadTokens: nums[a + 3],
+      cacheWriteTokens: nums[a + 4],
+      reasoningTokens: nums[a + 5],
+      costUsd: fromNano(toNano(nums[a + 6])),
+      revenueUsd: fromNano(toNano(nums[a + 7])),
+      priced: nums[a + 8] === 1,
+      usageUnknown: nums[a + 9] === 1,
+    };
+    const p = (v: string | undefined) => (v === undefined || !raw ? v : pseudonym(v));
+    if (project !== undefined) row.project = project;
+    if (feature !== undefined) row.feature = feature;
+    if (team !== undefined) row.team = team;
+    if (user !== undefined) row.user = p(user);
+    if (session !== undefined) row.session = p(session);
+    if (apiKey !== undefined) row.apiKey = p(apiKey);
+    if (requestId !== undefined) row.requestId = requestId;
+    if (errorType !== undefined) row.errorType = errorType;
+    if (latency !== undefined) row.latencySeconds = latency;
+    if (ttft !== undefined) row.ttftSeconds = ttft;
+    out[i] = row;
+  }
+  return out;
 }

@@ -40,8 +40,15 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, cryp
   const drop = db.prepare('DELETE FROM requests_rollup WHERE span_ms = ? AND start_ms = ? AND provider = ? AND model = ? AND ' +
     'project = ? AND team = ? AND feature = ? AND nulls = ? AND requests <= 0');
 
-  // Labels are dictionary indexes (-1: absent), so a bucket's map key is unambiguous whatever the values hold.
-  function add(m, dict, ts, p, mo, pr, te, fe, input, output, cost, priced) {
+  // Buckets are keyed by label ids (-1: absent), so a map key is unambiguous whatever the values
+  // hold. The ids are the transaction's (labels.ids), not a batch's dictionary indexes: batches
+  // committed together have dictionaries of their own, and index 3 of one is not index 3 of another.
+  function labelIds() {
+    const ids = new Map(), values = [];
+    return { values, id(v) { let x = ids.get(v); if (x === undefined) { x = values.push(v) - 1; ids.set(v, x); } return x; } };
+  }
+  function add(m, labels, ts, p, mo, pr, te, fe, input, output, cost, priced) {
+    const values = labels.values;
     for (let s = 0; s < spans.length; s++) {
       const span = spans[s];
       const start = ts - (((ts % span) + span) % span);
@@ -49,7 +56,7 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, cryp
       let b = m.get(k);
       if (b === undefined) {
         const nulls = (pr < 0 ? 1 : 0) | (te < 0 ? 2 : 0) | (fe < 0 ? 4 : 0);
-        b = [span, start, dict[p], dict[mo], pr < 0 ? '' : dict[pr], te < 0 ? '' : dict[te], fe < 0 ? '' : dict[fe], nulls, 0, 0, 0, 0, 0];
+        b = [span, start, values[p], values[mo], pr < 0 ? '' : values[pr], te < 0 ? '' : values[te], fe < 0 ? '' : values[fe], nulls, 0, 0, 0, 0, 0];
         m.set(k, b);
       }
       b[8] += 1; b[9] += input; b[10] += output; b[11] += cost; b[12] += 1 - priced;
@@ -75,8 +82,14 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, cryp
     }
     return p;
   }
-  function one(batch, m) {
-    const n = batch.n, nums = batch.nums, strs = batch.strs, dict = batch.dict, pk = batch.pseudonymKey;
+  function one(batch, m, labels) {
+    const n = batch.n, nums = batch.nums, strs = batch.strs, pk = batch.pseudonymKey;
+    // The dictionary arrives as one string and end offsets (batch.ts).
+    const ends = batch.ends, text = batch.text, dict = new Array(ends.length);
+    for (let i = 0, start = 0; i < ends.length; i++) { dict[i] = text.slice(start, ends[i]); start = ends[i]; }
+    // This batch's dictionary index -> the transaction's label id, made on first use.
+    const gid = new Int32Array(ends.length).fill(-2);
+    const label = (x) => (x < 0 ? -1 : gid[x] !== -2 ? gid[x] : (gid[x] = labels.id(dict[x])));
     if (pk !== undefined) {
       const id = typeof pk === 'string' ? 's' + pk : 'b' + Buffer.from(pk).toString('hex');
       if (id !== memoOf) { memoOf = id; memo = new Map(); }
@@ -103,15 +116,15 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, cryp
         nums[a + 9], lat, ttft).changes;
       if (changed === 0) continue;
       fresh++;
-      add(m, dict, nums[a], strs[c + 1], strs[c + 2], strs[c + 3], strs[c + 5], strs[c + 4], input, output, cost, nums[a + 8]);
+      add(m, labels, nums[a], label(strs[c + 1]), label(strs[c + 2]), label(strs[c + 3]), label(strs[c + 5]), label(strs[c + 4]), input, output, cost, nums[a + 8]);
     }
     return fresh;
   }
   // Several batches in one transaction (a catch-up queues many): one commit and one rollup upsert
   // per bucket for all of them. Returns the new rows of each batch.
   const insertMany = db.transaction((batches) => {
-    const m = new Map();
-    const counts = batches.map((b) => one(b, m));
+    const m = new Map(), labels = labelIds();
+    const counts = batches.map((b) => one(b, m, labels));
     flush(m, 1);
     return counts;
   });
@@ -120,9 +133,9 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, cryp
   // output_tokens, cost_nusd, priced. Its rows' shares leave the rollup in the same transaction.
   const remove = (del, params) => db.transaction(() => {
     const rows = del.all(...params);
-    const m = new Map(), ids = new Map(), dict = [];
-    const id = (v) => { if (v === null) return -1; let x = ids.get(v); if (x === undefined) { x = dict.push(v) - 1; ids.set(v, x); } return x; };
-    for (const r of rows) add(m, dict, r.ts_ms, id(r.provider), id(r.model), id(r.project), id(r.team), id(r.feature), r.input_tokens, r.output_tokens, r.cost_nusd, r.priced);
+    const m = new Map(), labels = labelIds();
+    const id = (v) => (v === null ? -1 : labels.id(v));
+    for (const r of rows) add(m, labels, r.ts_ms, id(r.provider), id(r.model), id(r.project), id(r.team), id(r.feature), r.input_tokens, r.output_tokens, r.cost_nusd, r.priced);
     flush(m, -1);
     return rows.length;
   }).immediate();

@@ -75,6 +75,8 @@ export class SqliteInsertThread {
   private readonly replies = new Map<number, Reply>();
   private dead: Error | undefined;
   private outstanding = 0;
+  /** Settles when the worker thread has ended (closed, or died): an event, unlike a waitAsync wake-up, keeps the loop alive. */
+  private readonly exited: Promise<void>;
 
   constructor(path: string, busyTimeoutMs: number, cacheSize: number) {
     const { port1, port2 } = new MessageChannel();
@@ -84,20 +86,33 @@ export class SqliteInsertThread {
       eval: true,
       workerData: { driver, path, busyTimeoutMs, cacheSize, nice: WORKER_NICE, spans: ROLLUP_SPANS, signal: this.signal.buffer, port: port2 },
       transferList: [port2],
+      // The source is CommonJS text: a parent run with --input-type=module would make it ESM.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     });
     this.worker.unref();
     this.worker.on('error', (e) => {
       this.dead = e;
     });
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', (code) => {
+        this.dead ??= new Error(`request store writer thread ended (exit code ${code})`);
+        resolve();
+      }),
+    );
   }
 
-  /** Writes one batch on the worker; resolves to the rows new. The batch's arrays are moved, not copied. */
+  /**
+   * Writes one batch on the worker; resolves to the rows new. The batch is copied (its columns are
+   * two memcpys), not moved: the writer keeps it until the answer, to send again if need be.
+   */
   async insert(batch: EncodedBatch): Promise<number> {
     const id = this.post(batch);
     while (Atomics.load(this.signal, 0) < id) {
       if (this.dead) throw this.dead;
       const r = waitAsync(this.signal, 0, Atomics.load(this.signal, 0), 1000);
-      if (r.async) await r.value;
+      // A dead worker answers nothing: its exit ends the wait (a waitAsync alone would not keep
+      // the process alive to time out).
+      if (r.async) await Promise.race([r.value, this.exited]);
     }
     return this.take(id);
   }
@@ -120,7 +135,7 @@ export class SqliteInsertThread {
     const id = ++this.sent;
     // Atomics.waitAsync alone does not keep the process alive: the worker does while a batch is out.
     if (this.outstanding++ === 0) this.worker.ref();
-    this.port.postMessage({ id, batch }, [batch.nums.buffer as ArrayBuffer, batch.strs.buffer as ArrayBuffer]);
+    this.port.postMessage({ id, batch });
     return id;
   }
 
@@ -146,14 +161,13 @@ export class SqliteInsertThread {
       await this.worker.terminate();
       return;
     }
-    const id = ++this.sent;
-    this.port.postMessage({ id, close: true });
+    // The worker closes the database, answers, closes its port and ends. Its exit is what close()
+    // waits for: a Worker is a handle that keeps the process alive while ref'd, where a bare
+    // Atomics.waitAsync is not, so a script (or the end of a shutdown) exited with close() unsettled.
+    this.worker.ref();
+    this.port.postMessage({ id: ++this.sent, close: true });
     try {
-      while (Atomics.load(this.signal, 0) < id) {
-        const r = waitAsync(this.signal, 0, Atomics.load(this.signal, 0), 1000);
-        if (r.async) await r.value;
-        if (this.dead) break;
-      }
+      await this.exited;
     } finally {
       this.port.close();
       await this.worker.terminate();

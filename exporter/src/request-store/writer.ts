@@ -12,15 +12,14 @@
 // idempotency keys, so rows stored before the crash are not stored twice.
 //
 // With a store that takes encoded batches (SQLite) and the pseudonymisation key, request() only
-// queues the record and its price: building the row (keyed pseudonyms, idempotency key, nano-
-// dollars) happens on the store's worker thread. The ingest thread's share of a stored request
-// is then the queue push and its part of the columnar batch (batch.ts).
+// appends the record to the open columnar batch (pending-rows.ts, batch.ts): building the row
+// (keyed pseudonyms, idempotency key, nano-dollars) happens on the store's worker thread.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { RequestRecord } from '../events/types.js';
 import type { RequestSink } from '../ingest/pipeline.js';
 import type { PriceResult } from '../pricing/pricer.js';
-import { encodeBatch, isRecordItem, type BatchItem, type EncodedBatch } from './batch.js';
-import { toStoredRequest } from './row.js';
+import type { EncodedBatch } from './batch.js';
+import { asRows, PendingRows, type Sealed } from './pending-rows.js';
 import type { RequestStore, StoredRequest } from './types.js';
 
 export interface WriterOptions {
@@ -56,7 +55,7 @@ export interface WriterStats {
   lastWriteMs: number;
 }
 
-/** Batches of batchRows handed to an encoded-batch store at once when that many are queued. */
+/** Batches of batchRows handed to an encoded-batch store at once when that many are queued (one commit on SQLite's worker). */
 const RAW_GROUP = 8;
 
 type SyncStore = RequestStore & {
@@ -67,11 +66,12 @@ type SyncStore = RequestStore & {
 
 export class StoreWriter implements RequestSink {
   readonly stats: WriterStats = { written: 0, duplicates: 0, writeErrors: 0, dropped: 0, lastWriteMs: 0 };
-  private queue: BatchItem[] = [];
-  /** The batch being written; kept until the store confirms it. */
-  private inflight: BatchItem[] = [];
-  /** Queue raw records (rows built by the store's worker) rather than StoredRequests. */
-  private readonly raw: boolean;
+  private readonly queue: PendingRows;
+  /** The batches being written; kept until the store confirms them. */
+  private inflight: Sealed[] = [];
+  private inflightRows = 0;
+  /** Whether the store takes encoded batches. */
+  private readonly encoded: boolean;
   private writing: Promise<void> | undefined;
   private retryAt = 0;
   private failures = 0;
@@ -91,9 +91,10 @@ export class StoreWriter implements RequestSink {
     this.flushIntervalMs = opts.flushIntervalMs ?? 250;
     this.batchRows = opts.batchRows ?? 2000;
     this.maxPending = opts.maxPendingRows ?? 200_000;
-    this.raw = opts.pseudonymKey !== undefined && typeof store.insertEncoded === 'function' && typeof store.insertEncodedSync === 'function';
+    this.encoded = typeof store.insertEncoded === 'function' && typeof store.insertEncodedSync === 'function';
+    this.queue = new PendingRows({ batchRows: this.batchRows, encoded: this.encoded, pseudonymKey: opts.pseudonymKey, pseudonym: opts.pseudonym });
     if (opts.journalPath) {
-      this.queue = readJournal(opts.journalPath);
+      this.queue.addRows(readJournal(opts.journalPath));
       this.journaled = existsSync(opts.journalPath);
     }
     this.timer = setInterval(() => this.kick(), this.flushIntervalMs);
@@ -102,7 +103,7 @@ export class StoreWriter implements RequestSink {
 
   /** Rows waiting to be written (queued and in flight). */
   get pending(): number {
-    return this.queue.length + this.inflight.length;
+    return this.queue.count + this.inflightRows;
   }
 
   /**
@@ -134,8 +135,8 @@ export class StoreWriter implements RequestSink {
       this.stats.dropped++;
       return;
     }
-    this.queue.push(this.raw ? { rec, price } : toStoredRequest(rec, price, this.opts.pseudonym));
-    if (this.queue.length >= this.batchRows && !this.kickScheduled) {
+    this.queue.add(rec, price);
+    if (this.queue.ready && !this.kickScheduled) {
       // Off this turn: the batch is written after the chunk of lines being counted.
       this.kickScheduled = true;
       setImmediate(() => {
@@ -147,40 +148,40 @@ export class StoreWriter implements RequestSink {
 
   /** Starts a write when there is something to write, none is under way and no backoff is pending. */
   private kick(): void {
-    if (this.writing || (this.queue.length === 0 && this.inflight.length === 0)) return;
+    if (this.writing || this.pending === 0) return;
     if (Date.now() < this.retryAt) return;
     this.writing = this.writeBatch().finally(() => {
       this.writing = undefined;
       // More than a batch queued: go on at once rather than one batch per interval.
-      if (this.queue.length >= this.batchRows && this.failures === 0) this.kick();
+      if (this.queue.ready && this.failures === 0) this.kick();
     });
   }
 
   private async writeBatch(): Promise<void> {
-    if (this.inflight.length === 0) this.inflight = this.queue.splice(0, this.raw ? this.batchRows * RAW_GROUP : this.batchRows);
-    const batch = this.inflight;
+    if (this.inflight.length === 0) {
+      this.inflight = this.queue.take(this.encoded ? RAW_GROUP : 1);
+      this.inflightRows = this.inflight.reduce((a, b) => a + b.n, 0);
+    }
+    const batches = this.inflight;
     try {
-      const n = this.raw ? await this.writeEncoded(batch) : await this.store.insert(batch as StoredRequest[]);
-      this.confirmed(batch.length, n);
-      if (this.inflight === batch) this.inflight = [];
+      // All at once: SQLite's worker commits the batches waiting for it in one transaction.
+      const counts = await Promise.all(batches.map((b) => this.write(b)));
+      this.confirmed(this.inflightRows, counts.reduce((a, n) => a + n, 0));
+      if (this.inflight === batches) {
+        this.inflight = [];
+        this.inflightRows = 0;
+      }
     } catch (e) {
       this.failed(e);
     }
   }
 
-  /**
-   * A backlog goes to the worker as several batches at once, encoded one per turn of the event
-   * loop (each ~1 ms): the worker commits the batches waiting for it in one transaction.
-   */
-  private async writeEncoded(items: BatchItem[]): Promise<number> {
-    const parts: Array<Promise<number>> = [];
-    for (let i = 0; i < items.length; i += this.batchRows) {
-      if (i > 0) await new Promise((r) => setImmediate(r));
-      const p = this.store.insertEncoded!(encodeBatch(items.slice(i, i + this.batchRows), this.opts.pseudonymKey));
-      p.catch(() => {}); // awaited below; a failure is reported once, there
-      parts.push(p);
-    }
-    return (await Promise.all(parts)).reduce((a, n) => a + n, 0);
+  private write(b: Sealed): Promise<number> {
+    return 'encoded' in b ? this.store.insertEncoded!(b.encoded) : this.store.insert(b.rows);
+  }
+
+  private writeSync(b: Sealed): number {
+    return 'encoded' in b ? this.store.insertEncodedSync!(b.encoded) : this.store.insertSync!(b.rows);
   }
 
   private confirmed(rows: number, fresh: number): void {
@@ -206,17 +207,20 @@ export class StoreWriter implements RequestSink {
    */
   checkpoint(): void {
     if (this.store.insertSync && this.retryAt === 0) {
-      const insertSync = (items: BatchItem[]) =>
-        this.raw ? this.store.insertEncodedSync!(encodeBatch(items, this.opts.pseudonymKey)) : this.store.insertSync!(items as StoredRequest[]);
       try {
         // A batch in flight is sent again (idempotent): its insert() may not have committed yet.
         // Its rows are counted when that insert() answers, not here.
-        if (this.inflight.length > 0) insertSync(this.inflight);
-        while (this.queue.length > 0) {
-          const batch = this.queue.slice(0, this.batchRows);
-          const n = insertSync(batch);
-          this.queue.splice(0, batch.length);
-          this.confirmed(batch.length, n);
+        for (const b of this.inflight) this.writeSync(b);
+        while (this.queue.count > 0) {
+          const [b] = this.queue.take(1);
+          let n: number;
+          try {
+            n = this.writeSync(b);
+          } catch (e) {
+            this.queue.putBack([b]);
+            throw e;
+          }
+          this.confirmed(b.n, n);
         }
         this.removeJournal();
         return;
@@ -245,7 +249,7 @@ export class StoreWriter implements RequestSink {
       }
       const tmp = `${path}.tmp`;
       // Rows, never raw records: the journal holds pseudonyms only, as the store does.
-      const rows = [...this.inflight, ...this.queue].map((x) => (isRecordItem(x) ? toStoredRequest(x.rec, x.price, this.opts.pseudonym) : x));
+      const rows = [...this.inflight.flatMap((b) => asRows(b, this.opts.pseudonym)), ...this.queue.all()];
       writeFileSync(tmp, JSON.stringify({ version: 1, rows }), { mode: 0o600 });
       renameSync(tmp, path);
       this.journaled = true;
