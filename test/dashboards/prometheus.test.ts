@@ -141,9 +141,15 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
     ]);
     prom = full;
     Object.keys(FILTERED).forEach((v, i) => filtered.set(v, rest[i]));
+    // Traffic starts only once every instance has scraped the still counters: their histories then
+    // begin at the same values. Started first, on a loaded machine one instance's first scrape
+    // could come seconds after another's, and every window reaching back to the start differed
+    // (by 15-80% in rates and error ratios).
+    for (const p of [full, ...rest]) {
+      await waitFor('first scrape', async () => (await p.query('up{job="tokenscope"} == 1')).length === 1, 30_000, 250);
+    }
     // Keep traffic flowing: each batch is one request per provider/model, errors included.
     feeder = setInterval(() => appendFileSync(log, scenario.batch().join('\n') + '\n'), 250);
-    await waitFor('first scrape', async () => (await prom.query('up{job="tokenscope"} == 1')).length === 1, 30_000, 250);
     // Enough scrapes that 5m/1h windows hold several moving samples, rules have run on them, and
     // the alerts (for: cut to 1s) fire.
     await waitFor(
@@ -249,8 +255,7 @@ describe('panel queries on a real Prometheus fed by the exporter', () => {
     for (const k of Object.keys(FILTER_MAY_DIFFER)) expect(runs(all).map(runKey)).toContain(k);
     // One retry, at a later instant: the two Prometheus scrape the exporter's published checkpoint
     // at different moments, and on a loaded machine a 5m rate on one side can still include an
-    // increase the other has not scraped yet (seen once in four full runs). A real filter bug
-    // fails both attempts.
+    // increase the other has not scraped yet. A real filter bug fails both attempts.
   }, { timeout: 120_000, retry: 1 });
 
   it('a "today" panel covers the UTC day so far: the raw query over now/d matches the recorded day-to-date spend', async () => {

@@ -13,8 +13,11 @@ import { pseudonymizer } from '../../exporter/src/log/pseudonym.js';
 import type { PriceResult } from '../../exporter/src/pricing/pricer.js';
 import { BatchBuilder, decodeBatch } from '../../exporter/src/request-store/batch.js';
 import { toStoredRequest } from '../../exporter/src/request-store/row.js';
+import { PostgresRequestStore } from '../../exporter/src/request-store/postgres.js';
 import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
+import type { RequestStore } from '../../exporter/src/request-store/types.js';
 import { StoreWriter } from '../../exporter/src/request-store/writer.js';
+import { startPostgres, type PgServer } from '../support/postgres.js';
 import { rng } from '../support/traffic.js';
 import { T0 } from './fixture.js';
 
@@ -34,6 +37,10 @@ function records(n: number): Array<[RequestRecord, PriceResult]> {
     if (i % 5 === 0) rec.apiKey = `sk-${i % 3}`;
     if (i % 6 !== 0) rec.project = `p${i % 4}`;
     if (i % 8 === 1) rec.team = 'core';
+    // Values an array literal must quote: quotes, backslashes, commas, braces, the word NULL, ''.
+    if (i % 14 === 5) rec.project = i % 28 === 5 ? 'p"q\\r,{x}' : 'NULL';
+    if (i % 15 === 7) rec.userId = i % 30 === 7 ? 'u "o\\ne"' : '';
+    if (i % 16 === 9) rec.model = 'm,{"}';
     if (i % 9 === 0) rec.errorType = 'rate_limit';
     if (i % 3 === 1) rec.latencySeconds = Math.round(r() * 4000) / 1000;
     if (i % 10 === 3) rec.ttftSeconds = 0.25;
@@ -44,14 +51,27 @@ function records(n: number): Array<[RequestRecord, PriceResult]> {
 }
 
 let dir: string;
-beforeAll(() => {
+let pgServer: PgServer;
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokenscope-raw-rows-'));
+  pgServer = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await pgServer?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each([false, true])('rows built by the SQLite writer (insert thread: %s)', (insertThread) => {
+const backends: Array<{ name: string; open: () => Promise<RequestStore> }> = [
+  { name: 'sqlite', open: async () => new SqliteRequestStore(join(dir, 'raw-false.db'), { insertThread: false }) },
+  { name: 'sqlite, insert thread', open: async () => new SqliteRequestStore(join(dir, 'raw-true.db'), { insertThread: true }) },
+  // PostgreSQL builds the rows' array literals from the batch's columns at write time (pg-arrays.ts).
+  { name: 'postgres', open: async () => PostgresRequestStore.open(await pgServer.createDatabase('raw_rows')) },
+  { name: 'postgres, insert thread', open: async () => PostgresRequestStore.open(await pgServer.createDatabase('raw_rows_thread'), { insertThread: true }) },
+];
+
+describe.each(backends)('rows built from raw records ($name)', ({ open }) => {
   it('equal toStoredRequest(): keys, pseudonyms, costs; the main-thread rows are then all duplicates', async () => {
-    const store = new SqliteRequestStore(join(dir, `raw-${insertThread}.db`), { insertThread });
+    const store = await open();
     const pseudonym = pseudonymizer(KEY);
     const w = new StoreWriter(store, { pseudonym, pseudonymKey: KEY, flushIntervalMs: 20, batchRows: 300 });
     const recs = records(1500);

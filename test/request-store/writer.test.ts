@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../exporter/src/events/types.js';
 import type { PriceResult } from '../../exporter/src/pricing/pricer.js';
 import { PostgresRequestStore } from '../../exporter/src/request-store/postgres.js';
+import { pseudonymizer } from '../../exporter/src/log/pseudonym.js';
 import { registerStoreMetrics } from '../../exporter/src/request-store/serve.js';
 import { SqliteRequestStore } from '../../exporter/src/request-store/sqlite.js';
 import { StoreWriter } from '../../exporter/src/request-store/writer.js';
@@ -25,6 +26,7 @@ const rec = (i: number): RequestRecord => ({
 });
 const ALL = { fromMs: 0, toMs: T0 + 1e9 };
 const pseudonym = (id: string) => `p-${id}`;
+const KEY = 'writer-test-key';
 
 let server: PgServer;
 let dir: string;
@@ -61,12 +63,16 @@ describe('StoreWriter', () => {
     await store.close();
   });
 
-  it('survives a database outage: retries with backoff, bounds and counts what it drops, journals at a checkpoint, catches up', async () => {
-    const url = await server.createDatabase('outage');
-    const journal = join(dir, 'journal.json');
+  it.each([
+    { how: 'rows', insertThread: false, keyed: {} },
+    // As serve runs it: raw records encoded as counted, written by the insert worker's own connection.
+    { how: 'raw records on the insert worker', insertThread: true, keyed: { pseudonym: pseudonymizer(KEY), pseudonymKey: KEY } },
+  ])('survives a database outage ($how): retries with backoff, bounds and counts what it drops, journals at a checkpoint, catches up', async ({ insertThread, keyed }) => {
+    const url = await server.createDatabase(`outage_${insertThread}`);
+    const journal = join(dir, `journal-${insertThread}.json`);
     const errors: string[] = [];
-    const store = await PostgresRequestStore.open(url, { onError: (m) => errors.push(m) });
-    const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 20, batchRows: 100, maxPendingRows: 500, backoffMs: 20, maxBackoffMs: 200, journalPath: journal, onError: (m) => errors.push(m) });
+    const store = await PostgresRequestStore.open(url, { onError: (m) => errors.push(m), insertThread });
+    const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 20, batchRows: 100, maxPendingRows: 500, backoffMs: 20, maxBackoffMs: 200, journalPath: journal, onError: (m) => errors.push(m), ...keyed });
     const registry = new Registry();
     registerStoreMetrics(registry, w);
     for (let i = 0; i < 300; i++) w.request(rec(i), PRICE);
@@ -88,8 +94,8 @@ describe('StoreWriter', () => {
     w.checkpoint();
     await w.close(100);
     await setConnections(url, true);
-    const store2 = await PostgresRequestStore.open(url);
-    const w2 = new StoreWriter(store2, { pseudonym, flushIntervalMs: 20, batchRows: 100, journalPath: journal });
+    const store2 = await PostgresRequestStore.open(url, { insertThread });
+    const w2 = new StoreWriter(store2, { pseudonym, flushIntervalMs: 20, batchRows: 100, journalPath: journal, ...keyed });
     expect(w2.pending).toBe(500);
     await waitFor('catch-up', async () => w2.pending === 0, 10_000, 10);
     w2.checkpoint(); // nothing pending: the journal is removed
@@ -98,6 +104,8 @@ describe('StoreWriter', () => {
     const t = await store2.totals(ALL);
     expect(t.requests).toBe(800);
     expect(t.costUsd).toBeCloseTo(0.8, 9);
+    const users = await store2.subjects('user', ALL.fromMs, ALL.toMs);
+    expect(users.map((u) => u.subject).sort()).toEqual(['user-0', 'user-1', 'user-2'].map(keyed.pseudonym ?? pseudonym).sort());
     expect(errors.some((e) => /write failed; retrying/.test(e))).toBe(true);
     await w2.close();
     await store2.close();

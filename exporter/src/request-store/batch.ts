@@ -37,8 +37,8 @@ export interface EncodedBatch {
 
 export const NUM_WIDTH = 13;
 export const STR_WIDTH = 12;
-// String columns.
-const KEY = 0, PROVIDER = 1, MODEL = 2, PROJECT = 3, FEATURE = 4, TEAM = 5, USER = 6, SESSION = 7, API_KEY = 8, REQUEST_ID = 9, STATUS = 10, ERROR_TYPE = 11;
+/** String columns (offsets in a row's STR_WIDTH). */
+export const KEY = 0, PROVIDER = 1, MODEL = 2, PROJECT = 3, FEATURE = 4, TEAM = 5, USER = 6, SESSION = 7, API_KEY = 8, REQUEST_ID = 9, STATUS = 10, ERROR_TYPE = 11;
 
 /** Rows appended one at a time into preallocated columns; seal() hands them over as an EncodedBatch. */
 export class BatchBuilder {
@@ -182,6 +182,18 @@ export function encodeBatch(rows: readonly StoredRequest[]): EncodedBatch {
   return b.seal();
 }
 
+/** Row i's idempotency key: derived from its fields for a raw record (as the worker does), else the one it carries. */
+export function rowKey(b: EncodedBatch, dict: readonly string[], i: number): string {
+  const { nums, strs } = b;
+  const a = i * NUM_WIDTH, c = i * STR_WIDTH;
+  if (nums[a + 12] !== 1) return dict[strs[c + KEY]];
+  const str = (x: number): string | undefined => (x < 0 ? undefined : dict[x]);
+  const opt = (x: number) => (Number.isNaN(x) ? undefined : x);
+  return keyOfFields(str(strs[c + REQUEST_ID]), nums[a], dict[strs[c + PROVIDER]], dict[strs[c + MODEL]], str(strs[c + PROJECT]), str(strs[c + FEATURE]),
+    str(strs[c + TEAM]), str(strs[c + USER]), str(strs[c + SESSION]), str(strs[c + API_KEY]), dict[strs[c + STATUS]], str(strs[c + ERROR_TYPE]),
+    nums[a + 1], nums[a + 2], nums[a + 3], nums[a + 4], nums[a + 5], opt(nums[a + 10]), opt(nums[a + 11]), sha256hex);
+}
+
 /**
  * The batch as StoredRequests, built here as the worker builds them (the same key, pseudonyms and
  * nano-dollar rounding as toStoredRequest): the journal's path, and a store that takes rows.
@@ -200,10 +212,7 @@ export function decodeBatch(b: EncodedBatch, pseudonym: (id: string) => string):
     const requestId = str(strs[c + REQUEST_ID]), errorType = str(strs[c + ERROR_TYPE]);
     const latency = opt(nums[a + 10]), ttft = opt(nums[a + 11]);
     const row: StoredRequest = {
-      key: raw
-        ? keyOfFields(requestId, nums[a], dict[strs[c + PROVIDER]], dict[strs[c + MODEL]], project, feature, team, user, session, apiKey,
-            dict[strs[c + STATUS]], errorType, nums[a + 1], nums[a + 2], nums[a + 3], nums[a + 4], nums[a + 5], latency, ttft, sha256hex)
-        : dict[strs[c + KEY]],
+      key: rowKey(b, dict, i),
       timestampMs: nums[a],
       provider: dict[strs[c + PROVIDER]],
       model: dict[strs[c + MODEL]],

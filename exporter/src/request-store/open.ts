@@ -70,5 +70,5 @@ export async function openRequestStore(
     return new SqliteRequestStore(spec.path, { insertThread: opts.insertThread ?? true });
   }
   const { PostgresRequestStore } = await import('./postgres.js');
-  return PostgresRequestStore.open(spec.url, { onError });
+  return PostgresRequestStore.open(spec.url, { onError, insertThread: opts.insertThread ?? true });
 }

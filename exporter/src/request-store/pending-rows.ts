@@ -1,8 +1,8 @@
 // The rows the writer holds until the store confirms them, in batches of batchRows: the open
 // batch being filled as records are counted, then sealed batches in arrival order. For a store
-// that takes encoded batches (SQLite) each batch is built in columns as it fills (batch.ts), raw
-// records included when the pseudonymisation key is known; for the others (PostgreSQL) it is an
-// array of StoredRequests.
+// that takes encoded batches (SQLite, PostgreSQL) each batch is built in columns as it fills
+// (batch.ts), raw records included when the pseudonymisation key is known; for any other store it
+// is an array of StoredRequests.
 import type { RequestRecord } from '../events/types.js';
 import type { PriceResult } from '../pricing/pricer.js';
 import { BatchBuilder, decodeBatch, type EncodedBatch } from './batch.js';

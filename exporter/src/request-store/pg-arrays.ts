@@ -53,3 +53,4 @@ export function arrayLiterals(rows: readonly StoredRequest[]): string[] {
     return `{${out.join(',')}}`;
   });
 }
+

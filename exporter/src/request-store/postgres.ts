@@ -8,7 +8,10 @@
 import pg from 'pg';
 import { MIGRATIONS_TABLE_PG, pending } from './migrations.js';
 import { ROLLUP_SPANS, ROLLUP_TABLE, totalsQuery } from './rollup.js';
+import type { EncodedBatch } from './batch.js';
 import { arrayLiterals } from './pg-arrays.js';
+import { encodedLiterals } from './pg-literals.js';
+import { PgInsertThread } from './pg-thread.js';
 import { COLUMNS, TABLE, decode, decodeTotals, logPageSql, pgPh, sessionsSql, subjectsSql, type SqlValue } from './sql.js';
 import type { LogPage, LogQuery, RequestFilter, RequestStore, SessionQuery, SessionRow, StoredRequest, Totals } from './types.js';
 
@@ -59,12 +62,15 @@ const DELETE_CHUNK = 20_000;
 export interface PostgresStoreOptions {
   /** Pool size. Default 4: one writer and a few usage API readers. */
   maxConnections?: number;
+  /** Encoded batches are written on a worker thread with its own connection (pg-thread.ts); serve does. Default false. */
+  insertThread?: boolean;
   onError?: (message: string, details: Record<string, unknown>) => void;
 }
 
 export class PostgresRequestStore implements RequestStore {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private thread: PgInsertThread | undefined;
 
   private constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -82,6 +88,8 @@ export class PostgresRequestStore implements RequestStore {
       await pool.end().catch(() => {});
       throw e;
     }
+    // After the migrations, so the worker finds the tables.
+    if (opts.insertThread) store.thread = new PgInsertThread(connectionString, INSERT_SQL);
     return store;
   }
 
@@ -124,6 +132,18 @@ export class PostgresRequestStore implements RequestStore {
   async insert(rows: readonly StoredRequest[]): Promise<number> {
     if (rows.length === 0) return 0;
     const r = await this.pool.query<{ n: number }>(INSERT_SQL, arrayLiterals(rows));
+    return Number(r.rows[0].n);
+  }
+
+  /**
+   * A batch the writer encoded as it counted (raw records among it): its array literals are built
+   * from the columns at write time (pg-literals.ts), on the insert worker when there is one, so
+   * the ingest path only appends to the batch.
+   */
+  async insertEncoded(batch: EncodedBatch): Promise<number> {
+    if (batch.n === 0) return 0;
+    if (this.thread) return this.thread.insert(batch);
+    const r = await this.pool.query<{ n: number }>(INSERT_SQL, encodedLiterals(batch));
     return Number(r.rows[0].n);
   }
 
@@ -195,6 +215,7 @@ export class PostgresRequestStore implements RequestStore {
   }
 
   async close(): Promise<void> {
+    await this.thread?.close();
     await this.pool.end();
   }
 }

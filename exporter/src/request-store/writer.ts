@@ -1,5 +1,5 @@
-// The pipeline's sink into the request store. request() only turns the record into a row and
-// queues it: the ingest hot path never waits for a database. Rows are written in batches (every
+// The pipeline's sink into the request store. request() only queues the record: the ingest hot
+// path never waits for a database. Rows are written in batches (every
 // flushIntervalMs, or at once when batchRows are queued); a failed batch is retried with backoff
 // and, while the database is down, at most maxPendingRows wait (rows beyond are dropped and
 // counted, ai_exporter_store_dropped_rows_total).
@@ -11,9 +11,10 @@
 // next to the state, re-queued at the next start. Lines read again after a crash give the same
 // idempotency keys, so rows stored before the crash are not stored twice.
 //
-// With a store that takes encoded batches (SQLite) and the pseudonymisation key, request() only
-// appends the record to the open columnar batch (pending-rows.ts, batch.ts): building the row
-// (keyed pseudonyms, idempotency key, nano-dollars) happens on the store's worker thread.
+// With a store that takes encoded batches (both backends) and the pseudonymisation key, request()
+// only appends the record to the open columnar batch (pending-rows.ts, batch.ts): building the
+// row (keyed pseudonyms, idempotency key, nano-dollars) happens at write time, on SQLite's worker
+// thread or, for PostgreSQL, while its array literals are built from the batch's columns.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { RequestRecord } from '../events/types.js';
 import type { RequestSink } from '../ingest/pipeline.js';
@@ -70,7 +71,7 @@ export class StoreWriter implements RequestSink {
   /** The batches being written; kept until the store confirms them. */
   private inflight: Sealed[] = [];
   private inflightRows = 0;
-  /** Whether the store takes encoded batches. */
+  /** Whether the store takes encoded batches (both backends; a plain RequestStore may not). */
   private readonly encoded: boolean;
   private writing: Promise<void> | undefined;
   private retryAt = 0;
@@ -91,7 +92,7 @@ export class StoreWriter implements RequestSink {
     this.flushIntervalMs = opts.flushIntervalMs ?? 250;
     this.batchRows = opts.batchRows ?? 2000;
     this.maxPending = opts.maxPendingRows ?? 200_000;
-    this.encoded = typeof store.insertEncoded === 'function' && typeof store.insertEncodedSync === 'function';
+    this.encoded = typeof store.insertEncoded === 'function';
     this.queue = new PendingRows({ batchRows: this.batchRows, encoded: this.encoded, pseudonymKey: opts.pseudonymKey, pseudonym: opts.pseudonym });
     if (opts.journalPath) {
       this.queue.addRows(readJournal(opts.journalPath));
@@ -180,8 +181,11 @@ export class StoreWriter implements RequestSink {
     return 'encoded' in b ? this.store.insertEncoded!(b.encoded) : this.store.insert(b.rows);
   }
 
+  /** Only where the store writes synchronously (insertSync; SQLite, which also takes encoded batches so). */
   private writeSync(b: Sealed): number {
-    return 'encoded' in b ? this.store.insertEncodedSync!(b.encoded) : this.store.insertSync!(b.rows);
+    if ('rows' in b) return this.store.insertSync!(b.rows);
+    if (!this.store.insertEncodedSync) throw new Error('request store: no synchronous write for encoded batches');
+    return this.store.insertEncodedSync(b.encoded);
   }
 
   private confirmed(rows: number, fresh: number): void {
