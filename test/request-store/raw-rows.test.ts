@@ -95,6 +95,28 @@ describe.each(backends)('rows built from raw records ($name)', ({ open }) => {
   });
 });
 
+describe.each(backends.filter((b) => b.name.includes('thread')))('columns reused ($name)', ({ open }) => {
+  it('a written batch\'s shared columns, refilled for later batches, never change a row already sent', async () => {
+    const store = await open();
+    const pseudonym = pseudonymizer(KEY);
+    const w = new StoreWriter(store, { pseudonym, pseudonymKey: KEY, flushIntervalMs: 5, batchRows: 50 });
+    const recs = records(3000).map(([rec, price], i): [RequestRecord, PriceResult] => [{ ...rec, requestId: `reuse-${i}` }, price]);
+    // In chunks with pauses: batches are answered in between, so their columns come back and are refilled.
+    for (let i = 0; i < recs.length; i += 250) {
+      for (const [rec, price] of recs.slice(i, i + 250)) w.request(rec, price);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await w.close(20_000);
+    expect(w.stats.written).toBe(recs.length);
+    const want = recs.map(([rec, price]) => toStoredRequest(rec, price, pseudonym));
+    const got = await store.log({ fromMs: 0, toMs: T0 + 2 * 86_400_000, page: 1, pageSize: 10_000, sort: 'time', order: 'asc' });
+    // The store holds the first test's rows too (same database): these are the id:reuse- ones.
+    const mine = got.rows.filter((r) => r.key.startsWith('id:reuse-'));
+    expect(new Map(mine.map((r) => [r.key, r]))).toEqual(new Map(want.map((r) => [r.key, r])));
+    await store.close();
+  }, 60_000);
+});
+
 describe('raw records on the main thread', () => {
   it('decodeBatch() builds the rows toStoredRequest() does, from full and partial batches', () => {
     const pseudonym = pseudonymizer(KEY);

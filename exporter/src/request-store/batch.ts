@@ -40,6 +40,36 @@ export const STR_WIDTH = 12;
 /** String columns (offsets in a row's STR_WIDTH). */
 export const KEY = 0, PROVIDER = 1, MODEL = 2, PROJECT = 3, FEATURE = 4, TEAM = 5, USER = 6, SESSION = 7, API_KEY = 8, REQUEST_ID = 9, STATUS = 10, ERROR_TYPE = 11;
 
+export interface Columns {
+  nums: Float64Array;
+  strs: Int32Array;
+}
+
+/**
+ * Full batches' columns back from the store once it has answered for them, for the next batches:
+ * fresh shared memory costs page faults on first write and unmapping when collected, ~300 KB a
+ * batch. Only columns no reader still holds may come back (the writer's confirmed batches).
+ */
+export class ColumnPool {
+  private readonly free: Columns[] = [];
+
+  constructor(
+    readonly capacity: number,
+    private readonly max = 16,
+  ) {}
+
+  take(): Columns | undefined {
+    return this.free.pop();
+  }
+
+  give(b: EncodedBatch): void {
+    const shared = b.nums.buffer instanceof SharedArrayBuffer && b.strs.buffer instanceof SharedArrayBuffer;
+    if (shared && b.nums.length === this.capacity * NUM_WIDTH && b.strs.length === this.capacity * STR_WIDTH && this.free.length < this.max) {
+      this.free.push({ nums: b.nums, strs: b.strs });
+    }
+  }
+}
+
 /** Rows appended one at a time into preallocated columns; seal() hands them over as an EncodedBatch. */
 export class BatchBuilder {
   n = 0;
@@ -52,14 +82,16 @@ export class BatchBuilder {
   private readonly lastValue: Array<string | undefined> = new Array<string | undefined>(STR_WIDTH).fill(undefined);
   private readonly lastIndex = new Int32Array(STR_WIDTH);
 
+  /** `columns`: a written batch's shared columns to reuse (ColumnPool), else new ones. */
   constructor(
     readonly capacity: number,
     private readonly pseudonymKey?: string | Buffer,
+    columns?: Columns,
   ) {
     // Shared memory: a full batch reaches the worker by reference, not as a ~300 KB copy. Nothing
-    // writes a batch's columns once it is sealed.
-    this.nums = new Float64Array(new SharedArrayBuffer(capacity * NUM_WIDTH * 8));
-    this.strs = new Int32Array(new SharedArrayBuffer(capacity * STR_WIDTH * 4));
+    // writes a batch's columns once it is sealed (until the pool hands them out again).
+    this.nums = columns?.nums ?? new Float64Array(new SharedArrayBuffer(capacity * NUM_WIDTH * 8));
+    this.strs = columns?.strs ?? new Int32Array(new SharedArrayBuffer(capacity * STR_WIDTH * 4));
   }
 
   get full(): boolean {

@@ -5,7 +5,7 @@
 // is an array of StoredRequests.
 import type { RequestRecord } from '../events/types.js';
 import type { PriceResult } from '../pricing/pricer.js';
-import { BatchBuilder, decodeBatch, type EncodedBatch } from './batch.js';
+import { BatchBuilder, ColumnPool, decodeBatch, type EncodedBatch } from './batch.js';
 import { toStoredRequest } from './row.js';
 import type { StoredRequest } from './types.js';
 
@@ -27,8 +27,11 @@ export class PendingRows {
   private readonly sealed: Sealed[] = [];
   private builder: BatchBuilder | undefined;
   private rows: StoredRequest[] = [];
+  private readonly pool: ColumnPool;
 
-  constructor(private readonly o: PendingOptions) {}
+  constructor(private readonly o: PendingOptions) {
+    this.pool = new ColumnPool(o.batchRows);
+  }
 
   /** Whether a full batch is waiting. */
   get ready(): boolean {
@@ -54,7 +57,7 @@ export class PendingRows {
   }
 
   private open(): BatchBuilder {
-    return (this.builder ??= new BatchBuilder(this.o.batchRows, this.o.pseudonymKey));
+    return (this.builder ??= new BatchBuilder(this.o.batchRows, this.o.pseudonymKey, this.pool.take()));
   }
 
   private added(): void {
@@ -78,6 +81,11 @@ export class PendingRows {
     const out = this.sealed.splice(0, max);
     for (const b of out) this.count -= b.n;
     return out;
+  }
+
+  /** Batches the store has answered for (written or refused as duplicates): their columns may be reused. */
+  done(batches: readonly Sealed[]): void {
+    for (const b of batches) if ('encoded' in b) this.pool.give(b.encoded);
   }
 
   /** Batches taken and not written (a failed synchronous write) go back to the front. */

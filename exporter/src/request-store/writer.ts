@@ -171,6 +171,8 @@ export class StoreWriter implements RequestSink {
       if (this.inflight === batches) {
         this.inflight = [];
         this.inflightRows = 0;
+        // Answered, and no checkpoint can send them again: their columns go back to the pool.
+        this.queue.done(batches);
       }
     } catch (e) {
       this.failed(e);
