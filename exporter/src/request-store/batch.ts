@@ -13,7 +13,8 @@
 // in garbage collection than the encoding itself.
 import type { RequestRecord } from '../events/types.js';
 import type { PriceResult } from '../pricing/pricer.js';
-import { fromNano, keyOfFields, sha256hex, toNano } from './row.js';
+import { codec, NUM_WIDTH, STR_WIDTH } from './batch-codec.js';
+import { fromNano, toNano } from './row.js';
 import type { StoredRequest } from './types.js';
 
 export interface EncodedBatch {
@@ -35,10 +36,9 @@ export interface EncodedBatch {
   pseudonymKey?: string | Buffer;
 }
 
-export const NUM_WIDTH = 13;
-export const STR_WIDTH = 12;
+export { NUM_WIDTH, STR_WIDTH };
 /** String columns (offsets in a row's STR_WIDTH). */
-export const KEY = 0, PROVIDER = 1, MODEL = 2, PROJECT = 3, FEATURE = 4, TEAM = 5, USER = 6, SESSION = 7, API_KEY = 8, REQUEST_ID = 9, STATUS = 10, ERROR_TYPE = 11;
+const KEY = 0, PROVIDER = 1, MODEL = 2, PROJECT = 3, FEATURE = 4, TEAM = 5, USER = 6, SESSION = 7, API_KEY = 8, REQUEST_ID = 9, STATUS = 10, ERROR_TYPE = 11;
 
 export interface Columns {
   nums: Float64Array;
@@ -119,42 +119,36 @@ export class BatchBuilder {
   /** A counted record, its key and pseudonyms left to the store's worker. */
   addRecord(r: RequestRecord, price: PriceResult): void {
     if (this.pseudonymKey === undefined) throw new Error('request store: raw records need the pseudonymisation key');
-    const i = this.n++;
-    const nums = this.nums, a = i * NUM_WIDTH, c = i * STR_WIDTH, t = r.tokens;
-    nums[a] = r.timestampMs;
-    nums[a + 1] = t.input;
-    nums[a + 2] = t.output;
-    nums[a + 3] = t.cacheRead;
-    nums[a + 4] = t.cacheWrite;
-    nums[a + 5] = t.reasoning;
-    nums[a + 6] = price.costUsd;
-    nums[a + 7] = price.revenueUsd;
-    nums[a + 8] = price.priced ? 1 : 0;
-    nums[a + 9] = r.usageUnknown === true ? 1 : 0;
-    nums[a + 10] = r.latencySeconds ?? Number.NaN;
-    nums[a + 11] = r.ttftSeconds ?? Number.NaN;
-    nums[a + 12] = 1;
-    this.strings(c, -1, r.provider, r.model, r.project, r.feature, r.team, r.userId, r.sessionId, r.apiKey, r.requestId, r.status, r.errorType);
+    const i = this.n++, t = r.tokens;
+    this.numbers(i * NUM_WIDTH, r.timestampMs, t.input, t.output, t.cacheRead, t.cacheWrite, t.reasoning, price.costUsd, price.revenueUsd,
+      price.priced, r.usageUnknown === true, r.latencySeconds, r.ttftSeconds, 1);
+    this.strings(i * STR_WIDTH, -1, r.provider, r.model, r.project, r.feature, r.team, r.userId, r.sessionId, r.apiKey, r.requestId, r.status, r.errorType);
   }
 
   /** A row already keyed and pseudonymised. */
   addRow(r: StoredRequest): void {
     const i = this.n++;
-    const nums = this.nums, a = i * NUM_WIDTH, c = i * STR_WIDTH;
-    nums[a] = r.timestampMs;
-    nums[a + 1] = r.inputTokens;
-    nums[a + 2] = r.outputTokens;
-    nums[a + 3] = r.cacheReadTokens;
-    nums[a + 4] = r.cacheWriteTokens;
-    nums[a + 5] = r.reasoningTokens;
-    nums[a + 6] = r.costUsd;
-    nums[a + 7] = r.revenueUsd;
-    nums[a + 8] = r.priced ? 1 : 0;
-    nums[a + 9] = r.usageUnknown ? 1 : 0;
-    nums[a + 10] = r.latencySeconds ?? Number.NaN;
-    nums[a + 11] = r.ttftSeconds ?? Number.NaN;
-    nums[a + 12] = 0;
-    this.strings(c, this.own(r.key), r.provider, r.model, r.project, r.feature, r.team, r.user, r.session, r.apiKey, r.requestId, r.status, r.errorType);
+    this.numbers(i * NUM_WIDTH, r.timestampMs, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.reasoningTokens, r.costUsd,
+      r.revenueUsd, r.priced, r.usageUnknown, r.latencySeconds, r.ttftSeconds, 0);
+    this.strings(i * STR_WIDTH, this.own(r.key), r.provider, r.model, r.project, r.feature, r.team, r.user, r.session, r.apiKey, r.requestId, r.status, r.errorType);
+  }
+
+  private numbers(a: number, ts: number, input: number, output: number, cacheRead: number, cacheWrite: number, reasoning: number, cost: number,
+    revenue: number, priced: boolean, usageUnknown: boolean, latency: number | undefined, ttft: number | undefined, raw: 0 | 1): void {
+    const nums = this.nums;
+    nums[a] = ts;
+    nums[a + 1] = input;
+    nums[a + 2] = output;
+    nums[a + 3] = cacheRead;
+    nums[a + 4] = cacheWrite;
+    nums[a + 5] = reasoning;
+    nums[a + 6] = cost;
+    nums[a + 7] = revenue;
+    nums[a + 8] = priced ? 1 : 0;
+    nums[a + 9] = usageUnknown ? 1 : 0;
+    nums[a + 10] = latency ?? Number.NaN;
+    nums[a + 11] = ttft ?? Number.NaN;
+    nums[a + 12] = raw;
   }
 
   private strings(c: number, key: number, provider: string, model: string, project?: string, feature?: string, team?: string, user?: string,
@@ -197,33 +191,10 @@ export class BatchBuilder {
   }
 }
 
-/** The batch's dictionary as an array (the worker's and decodeBatch's view). */
-export function dictOf(b: Pick<EncodedBatch, 'text' | 'ends'>): string[] {
-  const out = new Array<string>(b.ends.length);
-  let start = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = b.text.slice(start, b.ends[i]);
-    start = b.ends[i];
-  }
-  return out;
-}
-
 export function encodeBatch(rows: readonly StoredRequest[]): EncodedBatch {
   const b = new BatchBuilder(rows.length);
   for (const r of rows) b.addRow(r);
   return b.seal();
-}
-
-/** Row i's idempotency key: derived from its fields for a raw record (as the worker does), else the one it carries. */
-export function rowKey(b: EncodedBatch, dict: readonly string[], i: number): string {
-  const { nums, strs } = b;
-  const a = i * NUM_WIDTH, c = i * STR_WIDTH;
-  if (nums[a + 12] !== 1) return dict[strs[c + KEY]];
-  const str = (x: number): string | undefined => (x < 0 ? undefined : dict[x]);
-  const opt = (x: number) => (Number.isNaN(x) ? undefined : x);
-  return keyOfFields(str(strs[c + REQUEST_ID]), nums[a], dict[strs[c + PROVIDER]], dict[strs[c + MODEL]], str(strs[c + PROJECT]), str(strs[c + FEATURE]),
-    str(strs[c + TEAM]), str(strs[c + USER]), str(strs[c + SESSION]), str(strs[c + API_KEY]), dict[strs[c + STATUS]], str(strs[c + ERROR_TYPE]),
-    nums[a + 1], nums[a + 2], nums[a + 3], nums[a + 4], nums[a + 5], opt(nums[a + 10]), opt(nums[a + 11]), sha256hex);
 }
 
 /**
@@ -232,7 +203,7 @@ export function rowKey(b: EncodedBatch, dict: readonly string[], i: number): str
  */
 export function decodeBatch(b: EncodedBatch, pseudonym: (id: string) => string): StoredRequest[] {
   const { nums, strs } = b;
-  const dict = dictOf(b);
+  const dict = codec.dictOf(b);
   const str = (x: number): string | undefined => (x < 0 ? undefined : dict[x]);
   const out: StoredRequest[] = new Array(b.n);
   for (let i = 0; i < b.n; i++) {
@@ -244,7 +215,7 @@ export function decodeBatch(b: EncodedBatch, pseudonym: (id: string) => string):
     const requestId = str(strs[c + REQUEST_ID]), errorType = str(strs[c + ERROR_TYPE]);
     const latency = opt(nums[a + 10]), ttft = opt(nums[a + 11]);
     const row: StoredRequest = {
-      key: rowKey(b, dict, i),
+      key: codec.rowKey(b, dict, i),
       timestampMs: nums[a],
       provider: dict[strs[c + PROVIDER]],
       model: dict[strs[c + MODEL]],

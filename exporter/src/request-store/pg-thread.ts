@@ -14,7 +14,7 @@ const { workerData } = require('node:worker_threads');
 // Lower priority for this thread only, as SQLite's worker (sqlite-thread.ts, WORKER_NICE).
 try { require('node:os').setPriority(workerData.nice); } catch {}
 const pg = require(workerData.driver);
-const literals = (${LITERALS_SOURCE})(require('node:crypto'), ${LITERALS_DEPS});
+const literals = (${LITERALS_SOURCE})(${LITERALS_DEPS});
 const port = workerData.port;
 let client;
 // One connection, opened on first use and dropped on any error: the next batch reconnects, so an

@@ -39,13 +39,12 @@ export const KEY_SOURCE = String.raw`(function keyOf(requestId, ts, provider, mo
 })`;
 
 type KeyOf = (...args: unknown[]) => string;
-/** KEY_SOURCE's function, for rows built on this thread (idempotencyKey, batch.ts's decodeBatch). */
-export const keyOfFields = new Function(`return ${KEY_SOURCE};`)() as KeyOf;
-export const sha256hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+const keyOf = new Function(`return ${KEY_SOURCE};`)() as KeyOf;
+const sha256hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 export function idempotencyKey(rec: RequestRecord): string {
   const t = rec.tokens;
-  return keyOfFields(rec.requestId, rec.timestampMs, rec.provider, rec.model, rec.project, rec.feature, rec.team, rec.userId, rec.sessionId, rec.apiKey,
+  return keyOf(rec.requestId, rec.timestampMs, rec.provider, rec.model, rec.project, rec.feature, rec.team, rec.userId, rec.sessionId, rec.apiKey,
     rec.status, rec.errorType, t.input, t.output, t.cacheRead, t.cacheWrite, t.reasoning, rec.latencySeconds, rec.ttftSeconds, sha256hex);
 }
 

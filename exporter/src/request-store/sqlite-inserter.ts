@@ -4,19 +4,20 @@
 // and the rollup. Rows arrive columnar (batch.ts): numbers in a Float64Array, strings as indexes
 // into one dictionary per batch, so a batch crosses to the worker without cloning 25 values a row.
 //
+// Keys, pseudonyms and the dictionary come from batch-codec.ts, as for PostgreSQL's literals.
+//
 // Per row: the 106-bit key hash (two seeded 53-bit cyrb53 hashes; cheap, and a collision between
 // two real keys is ~n²/2^107, nothing at any retention), one INSERT ... ON CONFLICT DO NOTHING, and
 // for a new row its share of an hour and a day bucket, accumulated in memory; the buckets are
 // upserted once per batch, in the same transaction, so the rollup always equals the rows.
-import * as crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { PSEUDONYM_LENGTH } from '../log/pseudonym.js';
 import type { EncodedBatch } from './batch.js';
+import { codec, CODEC_IN_WORKER } from './batch-codec.js';
 import { ROLLUP_SPANS } from './rollup.js';
-import { KEY_SOURCE, NANO_PER_USD } from './row.js';
+import { NANO_PER_USD } from './row.js';
 
 
-export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, crypto, keyOf, pseudonymLength) {
+export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, codec) {
   function h53(str, seed) {
     let h1 = 0xdeadbeef ^ seed, h2 = 0x41c6ce57 ^ seed;
     for (let i = 0; i < str.length; i++) {
@@ -70,44 +71,23 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, cryp
     }
   }
   const S2 = 0x5bd1e995;
-  const sha256hex = (x) => crypto.createHash('sha256').update(x, 'utf8').digest('hex');
-  // Keyed pseudonyms exactly as log/pseudonym.ts makes them, with the same bounded memo.
-  let memoOf, memo = new Map();
-  function pseudonymOf(key, id) {
-    let p = memo.get(id);
-    if (p === undefined) {
-      p = crypto.createHmac('sha256', key).update(id, 'utf8').digest('hex').slice(0, pseudonymLength);
-      if (memo.size >= 100000) memo.clear();
-      memo.set(id, p);
-    }
-    return p;
-  }
   function one(batch, m, labels) {
-    const n = batch.n, nums = batch.nums, strs = batch.strs, pk = batch.pseudonymKey;
-    // The dictionary arrives as one string and end offsets (batch.ts).
-    const ends = batch.ends, text = batch.text, dict = new Array(ends.length);
-    for (let i = 0, start = 0; i < ends.length; i++) { dict[i] = text.slice(start, ends[i]); start = ends[i]; }
+    const n = batch.n, nums = batch.nums, strs = batch.strs;
+    const dict = codec.dictOf(batch), pseudonym = codec.pseudonyms(batch.pseudonymKey);
     // This batch's dictionary index -> the transaction's label id, made on first use.
-    const gid = new Int32Array(ends.length).fill(-2);
+    const gid = new Int32Array(dict.length).fill(-2);
     const label = (x) => (x < 0 ? -1 : gid[x] !== -2 ? gid[x] : (gid[x] = labels.id(dict[x])));
-    if (pk !== undefined) {
-      const id = typeof pk === 'string' ? 's' + pk : 'b' + Buffer.from(pk).toString('hex');
-      if (id !== memoOf) { memoOf = id; memo = new Map(); }
-    }
     const str = (x) => (x < 0 ? null : dict[x]);
     let fresh = 0;
     for (let i = 0; i < n; i++) {
       const a = i * 13, c = i * 12;
       const input = nums[a + 1], output = nums[a + 2], lat = nums[a + 10] === nums[a + 10] ? nums[a + 10] : null, ttft = nums[a + 11] === nums[a + 11] ? nums[a + 11] : null;
-      let key, user = str(strs[c + 6]), session = str(strs[c + 7]), apiKey = str(strs[c + 8]);
+      const key = codec.rowKey(batch, dict, i);
+      let user = str(strs[c + 6]), session = str(strs[c + 7]), apiKey = str(strs[c + 8]);
       if (nums[a + 12] === 1) {
-        key = keyOf(str(strs[c + 9]), nums[a], dict[strs[c + 1]], dict[strs[c + 2]], str(strs[c + 3]), str(strs[c + 4]), str(strs[c + 5]),
-          user, session, apiKey, dict[strs[c + 10]], str(strs[c + 11]), input, output, nums[a + 3], nums[a + 4], nums[a + 5], lat, ttft, sha256hex);
-        if (user !== null) user = pseudonymOf(pk, user);
-        if (session !== null) session = pseudonymOf(pk, session);
-        if (apiKey !== null) apiKey = pseudonymOf(pk, apiKey);
-      } else {
-        key = dict[strs[c]];
+        if (user !== null) user = pseudonym(user);
+        if (session !== null) session = pseudonym(session);
+        if (apiKey !== null) apiKey = pseudonym(apiKey);
       }
       const cost = Math.round(nums[a + 6] * 1e9);
       const changed = ins.run(h53(key, 0), h53(key, S2), key, nums[a], dict[strs[c + 1]], dict[strs[c + 2]], str(strs[c + 3]),
@@ -153,11 +133,11 @@ export interface SqliteInserter {
 
 export function makeInserter(db: Database.Database): SqliteInserter {
   const make = new Function(`return ${INSERTER_SOURCE};`)() as (db: Database.Database, spans: readonly number[], ...deps: unknown[]) => SqliteInserter;
-  return make(db, ROLLUP_SPANS, crypto, new Function(`return ${KEY_SOURCE};`)(), PSEUDONYM_LENGTH);
+  return make(db, ROLLUP_SPANS, codec);
 }
 
 /** The worker's arguments after db and spans, as source text (it has require). */
-export const WORKER_DEPS = `require('node:crypto'), ${KEY_SOURCE}, ${PSEUDONYM_LENGTH}`;
+export const WORKER_DEPS = CODEC_IN_WORKER;
 
 // The inserter rounds to nano-dollars as toNano() does; a change of unit must change both.
 if (NANO_PER_USD !== 1e9) throw new Error('sqlite-inserter.ts assumes nano-dollars');

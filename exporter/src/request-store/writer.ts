@@ -57,7 +57,7 @@ export interface WriterStats {
 }
 
 /** Batches of batchRows handed to an encoded-batch store at once when that many are queued (one commit on SQLite's worker). */
-const RAW_GROUP = 8;
+const GROUP = 8;
 
 type SyncStore = RequestStore & {
   insertSync?: (rows: readonly StoredRequest[]) => number;
@@ -160,7 +160,7 @@ export class StoreWriter implements RequestSink {
 
   private async writeBatch(): Promise<void> {
     if (this.inflight.length === 0) {
-      this.inflight = this.queue.take(this.encoded ? RAW_GROUP : 1);
+      this.inflight = this.queue.take(this.encoded ? GROUP : 1);
       this.inflightRows = this.inflight.reduce((a, b) => a + b.n, 0);
     }
     const batches = this.inflight;
