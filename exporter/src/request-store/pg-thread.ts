@@ -73,8 +73,8 @@ export class PgInsertThread {
       eval: true,
       workerData: { driver, url, sql: insertSql, nice: WORKER_NICE, port: port2 },
       transferList: [port2],
-      // The source is CommonJS text: a parent run with --input-type=module would make it ESM.
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+      // None of the parent's flags, as for SQLite's worker (sqlite-thread.ts): plain CommonJS, no loader.
+      execArgv: [],
     });
     this.worker.unref();
     this.port.unref();

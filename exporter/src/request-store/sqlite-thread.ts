@@ -67,12 +67,21 @@ interface Reply {
   error?: string;
 }
 
+interface Waiter {
+  resolve(n: number): void;
+  reject(e: Error): void;
+}
+
 export class SqliteInsertThread {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
+  /** insert()s not answered yet; their replies are read by one pump (pump()), never by each. */
+  private readonly waiting = new Map<number, Waiter>();
+  /** Replies read on the way to another (insertSync), kept for their reader. */
   private readonly replies = new Map<number, Reply>();
+  private pumping = false;
   private dead: Error | undefined;
   private outstanding = 0;
   /** Settles when the worker thread has ended (closed, or died): an event, unlike a waitAsync wake-up, keeps the loop alive. */
@@ -86,8 +95,9 @@ export class SqliteInsertThread {
       eval: true,
       workerData: { driver, path, busyTimeoutMs, cacheSize, nice: WORKER_NICE, spans: ROLLUP_SPANS, signal: this.signal.buffer, port: port2 },
       transferList: [port2],
-      // The source is CommonJS text: a parent run with --input-type=module would make it ESM.
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+      // None of the parent's flags: the source is plain CommonJS needing no loader, --input-type=module
+      // would make it ESM, and per-process flags (--max-old-space-size, --expose-gc) make Worker throw.
+      execArgv: [],
     });
     this.worker.unref();
     this.worker.on('error', (e) => {
@@ -96,25 +106,70 @@ export class SqliteInsertThread {
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
         this.dead ??= new Error(`request store writer thread ended (exit code ${code})`);
+        // A dead worker answers nothing: its exit ends every wait.
+        for (const w of this.waiting.values()) w.reject(this.dead);
+        this.waiting.clear();
         resolve();
       }),
     );
   }
 
   /**
-   * Writes one batch on the worker; resolves to the rows new. The batch is copied (its columns are
-   * two memcpys), not moved: the writer keeps it until the answer, to send again if need be.
+   * Writes one batch on the worker; resolves to the rows new. The batch's columns are shared, not
+   * copied: the writer keeps it until the answer, to send again if need be.
    */
-  async insert(batch: EncodedBatch): Promise<number> {
-    const id = this.post(batch);
-    while (Atomics.load(this.signal, 0) < id) {
-      if (this.dead) throw this.dead;
-      const r = waitAsync(this.signal, 0, Atomics.load(this.signal, 0), 1000);
-      // A dead worker answers nothing: its exit ends the wait (a waitAsync alone would not keep
-      // the process alive to time out).
-      if (r.async) await Promise.race([r.value, this.exited]);
+  insert(batch: EncodedBatch): Promise<number> {
+    let id: number;
+    try {
+      id = this.post(batch);
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
-    return this.take(id);
+    const p = new Promise<number>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    void this.pump();
+    return p;
+  }
+
+  /**
+   * Reads replies while any insert() waits, one Atomics.waitAsync at a time. Each insert waiting on
+   * its own (woken by every reply, and raced against the worker's exit) cost the ingest thread
+   * per batch and left a reaction on the exit promise per wake-up, ~300 bytes an insert for good.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiting.size > 0 && !this.dead) {
+        const seen = Atomics.load(this.signal, 0);
+        this.drain();
+        if (this.waiting.size === 0) break;
+        const r = waitAsync(this.signal, 0, seen, 1000);
+        if (r.async) await r.value;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Every reply on the port, each to its insert() (or kept for insertSync). */
+  private drain(): void {
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) this.deliver(m.message as Reply);
+  }
+
+  private deliver(r: Reply): void {
+    const w = this.waiting.get(r.id);
+    if (w === undefined) {
+      this.replies.set(r.id, r);
+      return;
+    }
+    this.waiting.delete(r.id);
+    this.answered();
+    if (r.error !== undefined) w.reject(new Error(r.error));
+    else w.resolve(r.n);
+  }
+
+  private answered(): void {
+    if (--this.outstanding === 0) this.worker.unref();
   }
 
   /**
@@ -127,7 +182,19 @@ export class SqliteInsertThread {
       if (this.dead) throw this.dead;
       Atomics.wait(this.signal, 0, Atomics.load(this.signal, 0), 1000);
     }
-    return this.take(id);
+    // Replies arrive in order: those met on the way go to their insert()s.
+    for (;;) {
+      const got = this.replies.get(id);
+      if (got) {
+        this.replies.delete(id);
+        this.answered();
+        if (got.error !== undefined) throw new Error(got.error);
+        return got.n;
+      }
+      const m = receiveMessageOnPort(this.port);
+      if (m === undefined) throw new Error('request store writer thread: reply missing');
+      this.deliver(m.message as Reply);
+    }
   }
 
   private post(batch: EncodedBatch): number {
@@ -137,23 +204,6 @@ export class SqliteInsertThread {
     if (this.outstanding++ === 0) this.worker.ref();
     this.port.postMessage({ id, batch });
     return id;
-  }
-
-  private take(id: number): number {
-    // Replies arrive in order; another caller's reply met on the way is kept for it.
-    for (;;) {
-      const got = this.replies.get(id);
-      if (got) {
-        this.replies.delete(id);
-        if (--this.outstanding === 0) this.worker.unref();
-        if (got.error !== undefined) throw new Error(got.error);
-        return got.n;
-      }
-      const m = receiveMessageOnPort(this.port);
-      if (m === undefined) throw new Error('request store writer thread: reply missing');
-      const r = m.message as Reply;
-      this.replies.set(r.id, r);
-    }
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,100 @@
+// The request store's insert workers (SQLite's and PostgreSQL's) as a program uses them, in a child
+// node started with flags of its own:
+// - close() must hold the process open until the worker has closed its database: waitAsync alone
+//   keeps nothing alive, so a script exited with close() never settled;
+// - the parent's flags are not the worker's: --input-type=module made its CommonJS source ESM, and
+//   per-process flags such as --max-old-space-size made the Worker constructor throw, so `node
+//   --max-old-space-size=4096 … serve` had no store;
+// - waiting for answers must cost nothing per insert once answered: each insert() used to leave a
+//   reaction on the worker's exit promise, ~300 bytes an insert for the life of the process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/processes.js';
+import { startPostgres, type PgServer } from '../support/postgres.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'tokenscope-insert-threads-'));
+let pgServer: PgServer;
+beforeAll(async () => {
+  pgServer = await startPostgres();
+}, 120_000);
+afterAll(async () => {
+  await pgServer?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const dist = (m: string) => JSON.stringify(pathToFileURL(join(REPO_ROOT, 'dist/exporter/src/request-store', m)).href);
+const ROW = `(i) => ({ key: 'id:' + i, timestampMs: 1 + i, provider: 'openai', model: 'gpt-4o', status: 'success', inputTokens: 3,
+  outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.5, revenueUsd: 0, priced: true, usageUnknown: false })`;
+const backends = [
+  { name: 'SQLite', open: (target: string) => `new (await import(${dist('sqlite.js')})).SqliteRequestStore(${JSON.stringify(target)}, { insertThread: true })` },
+  { name: 'PostgreSQL', open: (target: string) => `await (await import(${dist('postgres.js')})).PostgresRequestStore.open(${JSON.stringify(target)}, { insertThread: true })` },
+];
+
+async function target(backend: string, name: string): Promise<string> {
+  return backend === 'SQLite' ? join(dir, `${name}.db`) : pgServer.createDatabase(name);
+}
+
+async function storedKeys(backend: string, t: string): Promise<Array<{ key: string; cost_nusd: number }>> {
+  if (backend === 'SQLite') {
+    const db = new Database(t, { readonly: true });
+    try {
+      return db.prepare('SELECT key, cost_nusd FROM requests ORDER BY key').all() as Array<{ key: string; cost_nusd: number }>;
+    } finally {
+      db.close();
+    }
+  }
+  const c = new pg.Client({ connectionString: t });
+  await c.connect();
+  try {
+    return (await c.query('SELECT key, cost_nusd::float8 AS cost_nusd FROM requests ORDER BY key')).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe.each(backends)('$name insert worker', ({ name, open }) => {
+  it.each([
+    { flags: '--input-type=module' },
+    { flags: '--input-type=module --max-old-space-size=512' },
+    { flags: '--input-type=module --expose-gc' },
+  ])('starts under node $flags, and close() settles with nothing else keeping the process alive', async ({ flags: given }) => {
+    const flags = given.split(' ');
+    const t = await target(name, `flags_${flags.length}_${flags[flags.length - 1].replace(/\W/g, '_')}`);
+    const script = `
+      const store = ${open(t)};
+      const n = await store.insert([(${ROW})(1)]);
+      await store.close();
+      process.stdout.write('closed ' + n);`;
+    const { stdout } = await run(process.execPath, [...flags, '-e', script], { cwd: REPO_ROOT, timeout: 60_000 });
+    expect(stdout).toBe('closed 1');
+    expect(await storedKeys(name, t)).toEqual([{ key: 'id:1', cost_nusd: 500_000_000 }]);
+  }, 90_000);
+
+  it('answered inserts leave nothing behind (heap flat over 10,000 inserts)', async () => {
+    const t = await target(name, 'heap');
+    const script = `
+      const store = ${open(t)};
+      const row = ${ROW};
+      const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+      let i = 0;
+      for (; i < 3000; i++) await store.insert([row(i)]);
+      const before = heap();
+      for (; i < 13000; i++) await store.insert([row(i)]);
+      const grown = heap() - before;
+      await store.close();
+      process.stdout.write(JSON.stringify({ grown }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '--expose-gc', '-e', script], { cwd: REPO_ROOT, timeout: 120_000 });
+    const { grown } = JSON.parse(stdout) as { grown: number };
+    // ~300 bytes an insert before (3 MB here); what remains is noise.
+    expect(grown).toBeLessThan(1_000_000);
+    expect((await storedKeys(name, t)).length).toBe(13000);
+  }, 150_000);
+});
