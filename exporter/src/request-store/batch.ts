@@ -81,11 +81,12 @@ export class BatchBuilder {
   /** Each dictionary entry's end offset in the text the entries make, kept as they are added. */
   private readonly ends: Int32Array;
   private end = 0;
+  /**
+   * Label values already in the dictionary. Only the lookup: remembering each column's last value
+   * as well stored a young string into the long-lived builder per label (a write barrier each),
+   * which cost more (~60 ns a line) than the lookups it saved.
+   */
   private readonly seen = new Map<string, number>();
-  // One value per column remembered: traffic repeats its labels row after row, and the same
-  // string object compares by pointer, cheaper than the dictionary's hash lookup.
-  private readonly lastValue: Array<string | undefined> = new Array<string | undefined>(STR_WIDTH).fill(undefined);
-  private readonly lastIndex = new Int32Array(STR_WIDTH);
 
   /** `columns`: a written batch's shared columns to reuse (ColumnPool), else new ones. */
   constructor(
@@ -104,16 +105,13 @@ export class BatchBuilder {
     return this.n >= this.capacity;
   }
 
-  private rep(col: number, v: string | undefined): number {
+  private rep(v: string | undefined): number {
     if (v === undefined) return -1;
-    if (v === this.lastValue[col]) return this.lastIndex[col];
     let x = this.seen.get(v);
     if (x === undefined) {
       x = this.entry(v);
       this.seen.set(v, x);
     }
-    this.lastValue[col] = v;
-    this.lastIndex[col] = x;
     return x;
   }
 
@@ -153,17 +151,17 @@ export class BatchBuilder {
     nums[a + 12] = 1;
     const s = this.strs, c = i * STR_WIDTH;
     s[c + KEY] = -1;
-    s[c + PROVIDER] = this.rep(PROVIDER, r.provider);
-    s[c + MODEL] = this.rep(MODEL, r.model);
-    s[c + PROJECT] = this.rep(PROJECT, r.project);
-    s[c + FEATURE] = this.rep(FEATURE, r.feature);
-    s[c + TEAM] = this.rep(TEAM, r.team);
+    s[c + PROVIDER] = this.rep(r.provider);
+    s[c + MODEL] = this.rep(r.model);
+    s[c + PROJECT] = this.rep(r.project);
+    s[c + FEATURE] = this.rep(r.feature);
+    s[c + TEAM] = this.rep(r.team);
     s[c + USER] = this.own(r.userId);
     s[c + SESSION] = this.own(r.sessionId);
     s[c + API_KEY] = this.own(r.apiKey);
     s[c + REQUEST_ID] = this.own(r.requestId);
-    s[c + STATUS] = this.rep(STATUS, r.status);
-    s[c + ERROR_TYPE] = this.rep(ERROR_TYPE, r.errorType);
+    s[c + STATUS] = this.rep(r.status);
+    s[c + ERROR_TYPE] = this.rep(r.errorType);
   }
 
   /** A row already keyed and pseudonymised. */
@@ -196,18 +194,18 @@ export class BatchBuilder {
     session?: string, apiKey?: string, requestId?: string, status?: string, errorType?: string): void {
     const s = this.strs;
     s[c + KEY] = key;
-    s[c + PROVIDER] = this.rep(PROVIDER, provider);
-    s[c + MODEL] = this.rep(MODEL, model);
-    s[c + PROJECT] = this.rep(PROJECT, project);
-    s[c + FEATURE] = this.rep(FEATURE, feature);
-    s[c + TEAM] = this.rep(TEAM, team);
+    s[c + PROVIDER] = this.rep(provider);
+    s[c + MODEL] = this.rep(model);
+    s[c + PROJECT] = this.rep(project);
+    s[c + FEATURE] = this.rep(feature);
+    s[c + TEAM] = this.rep(team);
     // Users, sessions and keys recur too, but seldom within one batch at any scale: a lookup costs more than it saves.
     s[c + USER] = this.own(user);
     s[c + SESSION] = this.own(session);
     s[c + API_KEY] = this.own(apiKey);
     s[c + REQUEST_ID] = this.own(requestId);
-    s[c + STATUS] = this.rep(STATUS, status);
-    s[c + ERROR_TYPE] = this.rep(ERROR_TYPE, errorType);
+    s[c + STATUS] = this.rep(status);
+    s[c + ERROR_TYPE] = this.rep(errorType);
   }
 
   /**
