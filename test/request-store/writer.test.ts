@@ -112,6 +112,37 @@ describe('StoreWriter', () => {
     await store.close().catch(() => {});
   }, 60_000);
 
+  it('one batch of a group fails, the others commit: only that one is sent again, and no row is counted as a duplicate', async () => {
+    const url = await server.createDatabase('partial_group');
+    const real = await PostgresRequestStore.open(url, { insertThread: true });
+    // A fault-injecting wrapper around the real store: the third batch's first write is refused
+    // before it reaches the database (PostgreSQL writes each batch in its own statement, so the
+    // group's other batches commit).
+    let calls = 0;
+    const sent: number[] = [];
+    const store = {
+      insertEncoded: (b: Parameters<typeof real.insertEncoded>[0]) => {
+        sent.push(b.n);
+        return ++calls === 3 ? Promise.reject(new Error('injected failure')) : real.insertEncoded(b);
+      },
+      insert: (rows: Parameters<typeof real.insert>[0]) => real.insert(rows),
+    } as unknown as PostgresRequestStore;
+    const w = new StoreWriter(store, { pseudonym: pseudonymizer(KEY), pseudonymKey: KEY, flushIntervalMs: 20, batchRows: 100, backoffMs: 20 });
+    const registry = new Registry();
+    registerStoreMetrics(registry, w);
+    for (let i = 0; i < 800; i++) w.request(rec(i), PRICE);
+    await waitFor('every row written', async () => w.pending === 0, 10_000, 10);
+    // Eight batches at once, then the failed one alone.
+    expect(sent).toEqual([...Array(8).fill(100), 100]);
+    expect(w.stats).toMatchObject({ written: 800, duplicates: 0, writeErrors: 1 });
+    const m = parseExposition(await registry.metrics());
+    expect(sum(m, 'ai_exporter_store_rows_written_total')).toBe(800);
+    expect(sum(m, 'ai_exporter_store_duplicate_rows_total')).toBe(0);
+    expect((await real.totals(ALL)).requests).toBe(800);
+    await w.close();
+    await real.close();
+  }, 60_000);
+
   it('close() writes what is pending before it returns', async () => {
     const store = new SqliteRequestStore(join(dir, 'close.db'));
     const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 60_000 });

@@ -164,19 +164,35 @@ export class StoreWriter implements RequestSink {
       this.inflightRows = this.inflight.reduce((a, b) => a + b.n, 0);
     }
     const batches = this.inflight;
-    try {
-      // All at once: SQLite's worker commits the batches waiting for it in one transaction.
-      const counts = await Promise.all(batches.map((b) => this.write(b)));
-      this.confirmed(this.inflightRows, counts.reduce((a, n) => a + n, 0));
-      if (this.inflight === batches) {
-        this.inflight = [];
-        this.inflightRows = 0;
-        // Answered, and no checkpoint can send them again: their columns go back to the pool.
-        this.queue.done(batches);
+    // All at once: SQLite's worker commits the batches waiting for it in one transaction. Each is
+    // settled on its own: where one batch fails and the others commit (PostgreSQL writes each in
+    // its own statement), only the failed one is sent again, so the others' rows are not counted
+    // a second time as duplicates when the retry finds them stored.
+    const results = await Promise.allSettled(batches.map((b) => this.write(b)));
+    const done: Sealed[] = [];
+    const left: Sealed[] = [];
+    let rows = 0;
+    let fresh = 0;
+    let error: unknown;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        done.push(batches[i]);
+        rows += batches[i].n;
+        fresh += r.value;
+      } else {
+        left.push(batches[i]);
+        error ??= r.reason;
       }
-    } catch (e) {
-      this.failed(e);
+    });
+    this.counted(rows, fresh);
+    if (this.inflight === batches) {
+      this.inflight = left;
+      this.inflightRows = left.reduce((a, b) => a + b.n, 0);
+      // Answered, and no checkpoint can send them again: their columns go back to the pool.
+      this.queue.done(done);
     }
+    if (left.length > 0) this.failed(error);
+    else this.healthy();
   }
 
   private write(b: Sealed): Promise<number> {
@@ -190,10 +206,15 @@ export class StoreWriter implements RequestSink {
     return this.store.insertEncodedSync(b.encoded);
   }
 
-  private confirmed(rows: number, fresh: number): void {
+  /** `rows` the store answered for, `fresh` of them new. */
+  private counted(rows: number, fresh: number): void {
+    if (rows === 0) return;
     this.stats.written += fresh;
     this.stats.duplicates += rows - fresh;
     this.stats.lastWriteMs = Date.now();
+  }
+
+  private healthy(): void {
     this.failures = 0;
     this.retryAt = 0;
   }
@@ -226,7 +247,8 @@ export class StoreWriter implements RequestSink {
             this.queue.putBack([b]);
             throw e;
           }
-          this.confirmed(b.n, n);
+          this.counted(b.n, n);
+          this.healthy();
         }
         this.removeJournal();
         return;
