@@ -2,11 +2,11 @@
 // usage-log query latency at scale, on SQLite and on a real PostgreSQL started for the run.
 //   ingest with the store on vs off (target ≥ 0.8 of off): "ingest path" is lines/s until the last
 //   line is counted (the writer batching alongside, SQLite's worker inserting meanwhile); "all rows
-//   written" waits for the store too. On a shared 2-core box the SQLite worker (~4 µs of CPU a row,
-//   plus its WAL writes) shares the machine with the ingest thread, so the ratio moves with the
-//   load: the run prints `uptime`'s load average with it. The store's own cost on the ingest thread
-//   is ~0.5 µs a line: each record is appended to a columnar batch as it is counted (batch.ts),
-//   and the batch's columns reach the worker in shared memory.
+//   written" waits for the store too. On a 2-core box the store's worker (and PostgreSQL's server)
+//   share the machine with the ingest thread, so the ratio moves with the load: the run prints
+//   `uptime`'s load average with it. The writer's own cost on the ingest thread is ~0.3 µs a line
+//   (each record appended to a columnar batch as it is counted, batch.ts; the columns reach the
+//   worker in shared memory); docs/request-store.md breaks down the rest.
 //   rows/s through insert() in the writer's batch size;
 //   page 1 of /api/usage/log (log() and totals() at once, as the router asks) at BENCH_STORE_ROWS
 //   rows (default 10,000,000) over 90 days: a 30-day range ending mid-hour, by time and by cost,
