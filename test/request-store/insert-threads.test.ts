@@ -5,6 +5,8 @@
 // - the parent's flags are not the worker's: --input-type=module made its CommonJS source ESM, and
 //   per-process flags such as --max-old-space-size made the Worker constructor throw, so `node
 //   --max-old-space-size=4096 … serve` had no store;
+// - close() with inserts still out: their answers unref'd the worker while close() waited for it
+//   to end, so the process could exit with close() unsettled;
 // - waiting for answers must cost nothing per insert once answered: each insert() used to leave a
 //   reaction on the worker's exit promise, ~300 bytes an insert for the life of the process.
 import { execFile } from 'node:child_process';
@@ -76,6 +78,20 @@ describe.each(backends)('$name insert worker', ({ name, open }) => {
     const { stdout } = await run(process.execPath, [...flags, '-e', script], { cwd: REPO_ROOT, timeout: 60_000 });
     expect(stdout).toBe('closed 1');
     expect(await storedKeys(name, t)).toEqual([{ key: 'id:1', cost_nusd: 500_000_000 }]);
+  }, 90_000);
+
+  it('close() with inserts still out settles after them, their rows committed', async () => {
+    const t = await target(name, 'close_outstanding');
+    // Not awaited before close(): their answers arrive while close() waits for the worker to end.
+    const script = `
+      const store = ${open(t)};
+      const row = ${ROW};
+      const out = [store.insert([row(1)]), store.insert([row(2), row(3)])];
+      await store.close();
+      process.stdout.write('closed ' + (await Promise.all(out)).join(','));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 60_000 });
+    expect(stdout).toBe('closed 1,2');
+    expect((await storedKeys(name, t)).map((r) => r.key)).toEqual(['id:1', 'id:2', 'id:3']);
   }, 90_000);
 
   it('answered inserts leave nothing behind (heap flat over 10,000 inserts)', async () => {

@@ -143,6 +143,53 @@ describe('StoreWriter', () => {
     await real.close();
   }, 60_000);
 
+  it('a batch a checkpoint stored while its own insert() was out is not sent again when that insert() fails', async () => {
+    const real = new SqliteRequestStore(join(dir, 'checkpoint-inflight.db'));
+    // A fault-injecting wrapper around the real store: the first insert() is held, then refused
+    // (as SQLite's worker refuses a batch when another process holds the lock past busy_timeout);
+    // synchronous writes, which a checkpoint makes, go through.
+    let refuse: (e: Error) => void = () => {};
+    let calls = 0;
+    const store = {
+      insertEncoded: (b: Parameters<typeof real.insertEncoded>[0]) =>
+        ++calls === 1 ? new Promise<number>((_, reject) => (refuse = reject)) : real.insertEncoded(b),
+      insertEncodedSync: (b: Parameters<typeof real.insertEncodedSync>[0]) => real.insertEncodedSync(b),
+      insertSync: (rows: Parameters<typeof real.insertSync>[0]) => real.insertSync(rows),
+      insert: (rows: Parameters<typeof real.insert>[0]) => real.insert(rows),
+    } as unknown as SqliteRequestStore;
+    const w = new StoreWriter(store, { pseudonym: pseudonymizer(KEY), pseudonymKey: KEY, flushIntervalMs: 20, batchRows: 100, backoffMs: 20 });
+    for (let i = 0; i < 100; i++) w.request(rec(i), PRICE);
+    await waitFor('the batch in flight', async () => calls === 1, 5000, 5);
+    w.checkpoint();
+    expect((await real.totals(ALL)).requests).toBe(100);
+    refuse(new Error('injected: database is locked'));
+    await waitFor('the batch answered', async () => w.pending === 0, 5000, 5);
+    await new Promise((r) => setTimeout(r, 100)); // a retry, if one were made, would be under way
+    expect(calls).toBe(1);
+    expect(w.stats).toMatchObject({ written: 100, duplicates: 0 });
+    await w.close();
+    await real.close();
+  });
+
+  it('a store that throws instead of rejecting fails that write, which is retried', async () => {
+    const real = new SqliteRequestStore(join(dir, 'sync-throw.db'));
+    // A fault-injecting wrapper around the real store: its first write throws synchronously.
+    let calls = 0;
+    const store = {
+      insertEncoded: (b: Parameters<typeof real.insertEncoded>[0]) => {
+        if (++calls === 1) throw new Error('injected synchronous failure');
+        return real.insertEncoded(b);
+      },
+      insert: (rows: Parameters<typeof real.insert>[0]) => real.insert(rows),
+    } as unknown as SqliteRequestStore;
+    const w = new StoreWriter(store, { pseudonym: pseudonymizer(KEY), pseudonymKey: KEY, flushIntervalMs: 20, batchRows: 50, backoffMs: 20 });
+    for (let i = 0; i < 50; i++) w.request(rec(i), PRICE);
+    await waitFor('the retry', async () => w.pending === 0, 5000, 5);
+    expect(w.stats).toMatchObject({ written: 50, duplicates: 0, writeErrors: 1 });
+    await w.close();
+    await real.close();
+  });
+
   it('close() writes what is pending before it returns', async () => {
     const store = new SqliteRequestStore(join(dir, 'close.db'));
     const w = new StoreWriter(store, { pseudonym, flushIntervalMs: 60_000 });

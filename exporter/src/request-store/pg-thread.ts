@@ -63,6 +63,7 @@ export class PgInsertThread {
   private sent = 0;
   private readonly waiting = new Map<number, Waiter>();
   private dead: Error | undefined;
+  private closing = false;
   private readonly exited: Promise<void>;
 
   constructor(url: string, insertSql: string) {
@@ -114,7 +115,8 @@ export class PgInsertThread {
   }
 
   private settled(): void {
-    if (this.waiting.size === 0) {
+    // Once close() is called the worker and port stay ref'd until the worker has ended.
+    if (this.waiting.size === 0 && !this.closing) {
       this.worker.unref();
       this.port.unref();
     }
@@ -123,7 +125,9 @@ export class PgInsertThread {
   /** Waits for the batches out, closes the worker's connection and ends it. */
   async close(): Promise<void> {
     if (!this.dead) {
+      this.closing = true;
       this.worker.ref();
+      this.port.ref();
       this.port.postMessage({ id: ++this.sent, close: true });
       await this.exited;
     }

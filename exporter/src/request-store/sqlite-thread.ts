@@ -82,6 +82,8 @@ export class SqliteInsertThread {
   /** Replies read on the way to another (insertSync), kept for their reader. */
   private readonly replies = new Map<number, Reply>();
   private pumping = false;
+  /** close() was called: the worker stays ref'd until it has ended, whatever answers come meanwhile. */
+  private closing = false;
   private dead: Error | undefined;
   private outstanding = 0;
   /** Settles when the worker thread has ended (closed, or died): an event, unlike a waitAsync wake-up, keeps the loop alive. */
@@ -106,7 +108,9 @@ export class SqliteInsertThread {
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
         this.dead ??= new Error(`request store writer thread ended (exit code ${code})`);
-        // A dead worker answers nothing: its exit ends every wait.
+        // Answers it sent before it ended still count (their batches committed); it answers
+        // nothing more, so its exit ends every other wait.
+        this.drain();
         for (const w of this.waiting.values()) w.reject(this.dead);
         this.waiting.clear();
         resolve();
@@ -169,7 +173,7 @@ export class SqliteInsertThread {
   }
 
   private answered(): void {
-    if (--this.outstanding === 0) this.worker.unref();
+    if (--this.outstanding === 0 && !this.closing) this.worker.unref();
   }
 
   /**
@@ -200,9 +204,9 @@ export class SqliteInsertThread {
   private post(batch: EncodedBatch): number {
     if (this.dead) throw this.dead;
     const id = ++this.sent;
+    this.port.postMessage({ id, batch });
     // Atomics.waitAsync alone does not keep the process alive: the worker does while a batch is out.
     if (this.outstanding++ === 0) this.worker.ref();
-    this.port.postMessage({ id, batch });
     return id;
   }
 
@@ -214,6 +218,7 @@ export class SqliteInsertThread {
     // The worker closes the database, answers, closes its port and ends. Its exit is what close()
     // waits for: a Worker is a handle that keeps the process alive while ref'd, where a bare
     // Atomics.waitAsync is not, so a script (or the end of a shutdown) exited with close() unsettled.
+    this.closing = true;
     this.worker.ref();
     this.port.postMessage({ id: ++this.sent, close: true });
     try {

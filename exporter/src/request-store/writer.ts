@@ -78,6 +78,11 @@ export class StoreWriter implements RequestSink {
   private failures = 0;
   private kickScheduled = false;
   private closed = false;
+  /**
+   * In-flight batches a checkpoint stored (their rows new): if the batch's own insert() then
+   * fails, the checkpoint's write is its answer, and it is not sent again to come back as duplicates.
+   */
+  private readonly storedAtCheckpoint = new WeakMap<Sealed, number>();
   /** Whether a journal file may exist (so a checkpoint with nothing pending costs no syscall). */
   private journaled = false;
   private readonly timer: NodeJS.Timeout;
@@ -168,17 +173,19 @@ export class StoreWriter implements RequestSink {
     // settled on its own: where one batch fails and the others commit (PostgreSQL writes each in
     // its own statement), only the failed one is sent again, so the others' rows are not counted
     // a second time as duplicates when the retry finds them stored.
-    const results = await Promise.allSettled(batches.map((b) => this.write(b)));
+    // async: a store that throws instead of rejecting fails its batch, not the writer.
+    const results = await Promise.allSettled(batches.map(async (b) => this.write(b)));
     const done: Sealed[] = [];
     const left: Sealed[] = [];
     let rows = 0;
     let fresh = 0;
     let error: unknown;
     results.forEach((r, i) => {
-      if (r.status === 'fulfilled') {
+      const atCheckpoint = this.storedAtCheckpoint.get(batches[i]);
+      if (r.status === 'fulfilled' || atCheckpoint !== undefined) {
         done.push(batches[i]);
         rows += batches[i].n;
-        fresh += r.value;
+        fresh += r.status === 'fulfilled' ? r.value : atCheckpoint!;
       } else {
         left.push(batches[i]);
         error ??= r.reason;
@@ -236,8 +243,9 @@ export class StoreWriter implements RequestSink {
     if (this.store.insertSync && this.retryAt === 0) {
       try {
         // A batch in flight is sent again (idempotent): its insert() may not have committed yet.
-        // Its rows are counted when that insert() answers, not here.
-        for (const b of this.inflight) this.writeSync(b);
+        // Its rows are counted when that insert() answers, not here (it was sent first, so its
+        // answer has the new rows), unless that insert() fails (storedAtCheckpoint).
+        for (const b of this.inflight) this.storedAtCheckpoint.set(b, this.writeSync(b));
         while (this.queue.count > 0) {
           const [b] = this.queue.take(1);
           let n: number;
