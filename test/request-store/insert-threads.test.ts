@@ -7,6 +7,8 @@
 //   --max-old-space-size=4096 … serve` had no store;
 // - close() with inserts still out: their answers unref'd the worker while close() waited for it
 //   to end, so the process could exit with close() unsettled;
+// - a worker that dies while insertSync() blocks the thread (a checkpoint) must end the wait: no
+//   event can run then, so it blocked for good;
 // - waiting for answers must cost nothing per insert once answered: each insert() used to leave a
 //   reaction on the worker's exit promise, ~300 bytes an insert for the life of the process.
 import { execFile } from 'node:child_process';
@@ -61,6 +63,30 @@ async function storedKeys(backend: string, t: string): Promise<Array<{ key: stri
     await c.end();
   }
 }
+
+describe('SQLite insert worker that dies', () => {
+  it('insertSync() (a state checkpoint) throws instead of blocking for good', async () => {
+    const file = join(dir, 'dies.db');
+    // A message the worker cannot read kills it with an uncaught error; the write after it, in the
+    // same turn, blocks this thread, where no 'error' or 'exit' event can run.
+    const script = `
+      const { SqliteRequestStore } = await import(${dist('sqlite.js')});
+      const { encodeBatch } = await import(${dist('batch.js')});
+      const store = new SqliteRequestStore(${JSON.stringify(file)}, { insertThread: true });
+      const thread = store.thread;
+      thread.worker.ref(); // unref'd until a batch is out
+      await new Promise((r) => thread.worker.once('online', r));
+      thread.port.postMessage(null);
+      try {
+        thread.insertSync(encodeBatch([(${ROW})(1)]));
+        process.stdout.write('written');
+      } catch (e) {
+        process.stdout.write('threw: ' + e.message);
+      }`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
+    expect(stdout).toBe('threw: request store writer thread ended');
+  }, 30_000);
+});
 
 describe.each(backends)('$name insert worker', ({ name, open }) => {
   it.each([

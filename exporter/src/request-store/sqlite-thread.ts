@@ -13,6 +13,8 @@ import { INSERTER_SOURCE, WORKER_DEPS } from './sqlite-inserter.js';
 // Plain JavaScript evaluated in the worker: no loader needed under tsx or from dist/.
 const SOURCE = `
 const { workerData } = require('node:worker_threads');
+// Ending for any reason (an uncaught error included, at start too) raises the flag a blocked insertSync checks.
+process.on('exit', () => { const s = new Int32Array(workerData.signal); Atomics.store(s, 1, 1); Atomics.notify(s, 0); });
 // Lower priority for this thread only (Linux nice is per thread): see WORKER_NICE.
 try { require('node:os').setPriority(workerData.nice); } catch {}
 const Database = require(workerData.driver);
@@ -75,7 +77,8 @@ interface Waiter {
 export class SqliteInsertThread {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: answers sent so far; [1]: 1 once the worker has ended (set by the worker itself). */
+  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private sent = 0;
   /** insert()s not answered yet; their replies are read by one pump (pump()), never by each. */
   private readonly waiting = new Map<number, Waiter>();
@@ -84,6 +87,8 @@ export class SqliteInsertThread {
   private pumping = false;
   /** close() was called: the worker stays ref'd until it has ended, whatever answers come meanwhile. */
   private closing = false;
+  /** A worker starts only while this thread's event loop runs: before that, blocking for it would never end. */
+  private online = false;
   private dead: Error | undefined;
   private outstanding = 0;
   /** Settles when the worker thread has ended (closed, or died): an event, unlike a waitAsync wake-up, keeps the loop alive. */
@@ -102,8 +107,11 @@ export class SqliteInsertThread {
       execArgv: [],
     });
     this.worker.unref();
-    this.worker.on('error', (e) => {
-      this.dead = e;
+    this.worker.once('online', () => {
+      this.online = true;
+    });
+    this.worker.on('error', (e: unknown) => {
+      this.dead = new Error(`request store writer thread failed: ${e instanceof Error ? e.message : String(e)}`);
     });
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
@@ -181,9 +189,12 @@ export class SqliteInsertThread {
    * in the order posted, so every insert() posted before it is then committed (or failed) too.
    */
   insertSync(batch: EncodedBatch): number {
+    if (!this.online) throw new Error('request store writer thread not started yet');
     const id = this.post(batch);
     while (Atomics.load(this.signal, 0) < id) {
-      if (this.dead) throw this.dead;
+      // Events cannot run while this thread is blocked, so `dead` alone would never be seen: the
+      // worker's own flag is, and a worker that died mid-checkpoint no longer hangs the process.
+      if (this.dead || Atomics.load(this.signal, 1) === 1) throw this.dead ?? new Error('request store writer thread ended');
       Atomics.wait(this.signal, 0, Atomics.load(this.signal, 0), 1000);
     }
     // Replies arrive in order: those met on the way go to their insert()s.
