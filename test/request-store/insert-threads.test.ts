@@ -4,7 +4,7 @@
 //   keeps nothing alive, so a script exited with close() never settled;
 // - the parent's flags are not the worker's: --input-type=module made its CommonJS source ESM, and
 //   per-process flags such as --max-old-space-size made the Worker constructor throw, so `node
-//   --max-old-space-size=4096 … serve` had no store;
+//   --max-old-space-size=4096 … serve` failed at start;
 // - close() with inserts still out: their answers unref'd the worker while close() waited for it
 //   to end, so the process could exit with close() unsettled;
 // - a worker that dies while insertSync() blocks the thread (a checkpoint) must end the wait: no
