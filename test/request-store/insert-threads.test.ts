@@ -75,7 +75,7 @@ describe('SQLite insert worker that dies', () => {
       const store = new SqliteRequestStore(${JSON.stringify(file)}, { insertThread: true });
       const thread = store.thread;
       thread.worker.ref(); // unref'd until a batch is out
-      await new Promise((r) => thread.worker.once('online', r));
+      await thread.started;
       thread.port.postMessage(null);
       try {
         thread.insertSync(encodeBatch([(${ROW})(1)]));
@@ -85,6 +85,33 @@ describe('SQLite insert worker that dies', () => {
       }`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
     expect(stdout).toBe('threw: request store writer thread ended');
+  }, 30_000);
+});
+
+describe('SQLite insert worker start', () => {
+  it('opened through openRequestStore, a checkpoint can write synchronously at once', async () => {
+    const file = join(dir, 'ready.db');
+    // A worker starts only while its parent's event loop runs: a synchronous write before that blocked for good.
+    const script = `
+      const { openRequestStore } = await import(${dist('open.js')});
+      const store = await openRequestStore({ kind: 'sqlite', path: ${JSON.stringify(file)} });
+      const n = store.insertSync([(${ROW})(1)]);
+      await store.close();
+      process.stdout.write('written ' + n);`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
+    expect(stdout).toBe('written 1');
+  }, 30_000);
+
+  it('a worker that cannot start rejects started, naming the error', async () => {
+    const file = join(dir, 'no-schema.db');
+    // No migrations applied: the worker's statements cannot be prepared.
+    const script = `
+      const { SqliteInsertThread } = await import(${dist('sqlite-thread.js')});
+      const thread = new SqliteInsertThread(${JSON.stringify(file)}, 5000, -2000);
+      thread.worker.ref();
+      process.stdout.write(await thread.started.then(() => 'started', (e) => 'rejected: ' + e.message));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
+    expect(stdout).toBe('rejected: request store writer thread failed: SQLITE_ERROR');
   }, 30_000);
 });
 

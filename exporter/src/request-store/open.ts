@@ -67,7 +67,15 @@ export async function openRequestStore(
   if (spec.kind === 'none') return undefined;
   if (spec.kind === 'sqlite') {
     const { SqliteRequestStore } = await import('./sqlite.js');
-    return new SqliteRequestStore(spec.path, { insertThread: opts.insertThread ?? true });
+    const store = new SqliteRequestStore(spec.path, { insertThread: opts.insertThread ?? true });
+    // Before any checkpoint can write synchronously: a worker cannot start while its parent blocks.
+    try {
+      await store.ready();
+    } catch (e) {
+      await store.close().catch(() => {});
+      throw e;
+    }
+    return store;
   }
   const { PostgresRequestStore } = await import('./postgres.js');
   return PostgresRequestStore.open(spec.url, { onError, insertThread: opts.insertThread ?? true });

@@ -29,6 +29,8 @@ const signal = new Int32Array(workerData.signal);
 const port = workerData.port;
 const answer = (reply) => { port.postMessage(reply); Atomics.add(signal, 0, 1); Atomics.notify(signal, 0); };
 const close = (m) => { db.close(); answer({ id: m.id, n: 0 }); port.close(); };
+// Set up (the database open, the statements prepared): the parent may block on this worker now.
+require('node:worker_threads').parentPort.postMessage('ready');
 port.on('message', (first) => {
   if (first.close) return close(first);
   // Batches already waiting go into the same transaction (up to 16: a commit every ~32k rows).
@@ -60,6 +62,16 @@ port.on('message', (first) => {
  */
 export const WORKER_NICE = 5;
 
+/** A worker's error as text: better-sqlite3's errors reach the parent as plain objects, their message lost. */
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (e !== null && typeof e === 'object') {
+    const o = e as { message?: unknown; code?: unknown };
+    return String(o.message ?? o.code ?? 'unknown error');
+  }
+  return String(e);
+}
+
 // Atomics.waitAsync is in Node 16+ and ES2024; the compiler's lib here predates it.
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
@@ -87,8 +99,13 @@ export class SqliteInsertThread {
   private pumping = false;
   /** close() was called: the worker stays ref'd until it has ended, whatever answers come meanwhile. */
   private closing = false;
-  /** A worker starts only while this thread's event loop runs: before that, blocking for it would never end. */
-  private online = false;
+  /**
+   * A worker starts only while this thread's event loop runs: until it is ready, blocking for it
+   * (insertSync) would never end.
+   */
+  private ready = false;
+  /** Settles once the worker has opened the database and prepared its statements; rejects if it ended first. */
+  readonly started: Promise<void>;
   private dead: Error | undefined;
   private outstanding = 0;
   /** Settles when the worker thread has ended (closed, or died): an event, unlike a waitAsync wake-up, keeps the loop alive. */
@@ -107,11 +124,8 @@ export class SqliteInsertThread {
       execArgv: [],
     });
     this.worker.unref();
-    this.worker.once('online', () => {
-      this.online = true;
-    });
     this.worker.on('error', (e: unknown) => {
-      this.dead = new Error(`request store writer thread failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.dead = new Error(`request store writer thread failed: ${describe(e)}`);
     });
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
@@ -124,6 +138,15 @@ export class SqliteInsertThread {
         resolve();
       }),
     );
+    this.started = new Promise((resolve, reject) => {
+      this.worker.once('message', () => {
+        this.ready = true;
+        resolve();
+      });
+      void this.exited.then(() => reject(this.dead));
+    });
+    // Seen by whoever awaits it (openRequestStore); never an unhandled rejection otherwise.
+    this.started.catch(() => {});
   }
 
   /**
@@ -189,7 +212,7 @@ export class SqliteInsertThread {
    * in the order posted, so every insert() posted before it is then committed (or failed) too.
    */
   insertSync(batch: EncodedBatch): number {
-    if (!this.online) throw new Error('request store writer thread not started yet');
+    if (!this.ready) throw new Error('request store writer thread not started yet');
     const id = this.post(batch);
     while (Atomics.load(this.signal, 0) < id) {
       // Events cannot run while this thread is blocked, so `dead` alone would never be seen: the

@@ -57,6 +57,11 @@ export class SqliteRequestStore implements RequestStore {
     this.thread = opts.insertThread && path !== ':memory:' ? new SqliteInsertThread(path, busy, -CACHE_KIB) : undefined;
   }
 
+  /** Settles once the insert worker (if any) is ready to write; rejects if it could not start. */
+  ready(): Promise<void> {
+    return this.thread?.started ?? Promise.resolve();
+  }
+
   /** Schema version rows applied so far (tests, diagnostics). */
   appliedMigrations(): number[] {
     return (this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version);
