@@ -74,7 +74,7 @@ describe('SQLite insert worker that dies', () => {
       const { encodeBatch } = await import(${dist('batch.js')});
       const store = new SqliteRequestStore(${JSON.stringify(file)}, { insertThread: true });
       const thread = store.thread;
-      thread.worker.ref(); // unref'd until a batch is out
+      thread.worker.ref(); // kept alive through the kill, whatever the thread refs meanwhile
       await thread.started;
       thread.port.postMessage(null);
       try {
@@ -111,7 +111,7 @@ describe('SQLite insert worker start', () => {
       thread.worker.ref();
       process.stdout.write(await thread.started.then(() => 'started', (e) => 'rejected: ' + e.message));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
-    expect(stdout).toBe('rejected: request store writer thread failed: SQLITE_ERROR');
+    expect(stdout).toBe('rejected: request store writer thread failed: SQLITE_ERROR: no such table: requests');
   }, 30_000);
 });
 

@@ -143,7 +143,7 @@ describe('StoreWriter', () => {
     await real.close();
   }, 60_000);
 
-  it('a batch a checkpoint stored while its own insert() was out is not sent again when that insert() fails', async () => {
+  it('a batch checkpoints stored while its own insert() was out is not sent again when that insert() fails, its rows new once', async () => {
     const real = new SqliteRequestStore(join(dir, 'checkpoint-inflight.db'));
     // A fault-injecting wrapper around the real store: the first insert() is held, then refused
     // (as SQLite's worker refuses a batch when another process holds the lock past busy_timeout);
@@ -160,6 +160,8 @@ describe('StoreWriter', () => {
     const w = new StoreWriter(store, { pseudonym: pseudonymizer(KEY), pseudonymKey: KEY, flushIntervalMs: 20, batchRows: 100, backoffMs: 20 });
     for (let i = 0; i < 100; i++) w.request(rec(i), PRICE);
     await waitFor('the batch in flight', async () => calls === 1, 5000, 5);
+    // Two checkpoints while it is out: the first stores the rows, the second finds them stored.
+    w.checkpoint();
     w.checkpoint();
     expect((await real.totals(ALL)).requests).toBe(100);
     refuse(new Error('injected: database is locked'));

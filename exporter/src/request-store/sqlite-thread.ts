@@ -13,17 +13,24 @@ import { INSERTER_SOURCE, WORKER_DEPS } from './sqlite-inserter.js';
 // Plain JavaScript evaluated in the worker: no loader needed under tsx or from dist/.
 const SOURCE = `
 const { workerData } = require('node:worker_threads');
-// Ending for any reason (an uncaught error included, at start too) raises the flag a blocked insertSync checks.
+// Ending by an uncaught error or an exit (at start too) raises the flag a blocked insertSync checks;
+// Node ending it (out of memory, terminate()) runs no handler, hence insertSync's deadline as well.
 process.on('exit', () => { const s = new Int32Array(workerData.signal); Atomics.store(s, 1, 1); Atomics.notify(s, 0); });
 // Lower priority for this thread only (Linux nice is per thread): see WORKER_NICE.
 try { require('node:os').setPriority(workerData.nice); } catch {}
 const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('cache_size = ' + workerData.cacheSize);
-const inserter = (${INSERTER_SOURCE})(db, workerData.spans, ${WORKER_DEPS});
+let db, inserter;
+try {
+  db = new Database(workerData.path);
+  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = ' + workerData.cacheSize);
+  inserter = (${INSERTER_SOURCE})(db, workerData.spans, ${WORKER_DEPS});
+} catch (e) {
+  // better-sqlite3's errors reach the parent as plain objects, their message lost: a real Error keeps it.
+  throw new Error(((e && e.code) ? e.code + ': ' : '') + ((e && e.message) || String(e)));
+}
 const { receiveMessageOnPort } = require('node:worker_threads');
 const signal = new Int32Array(workerData.signal);
 const port = workerData.port;
@@ -62,7 +69,13 @@ port.on('message', (first) => {
  */
 export const WORKER_NICE = 5;
 
-/** A worker's error as text: better-sqlite3's errors reach the parent as plain objects, their message lost. */
+/**
+ * How long a checkpoint's synchronous write waits for the worker before the rows go to the
+ * journal: far above a group's commit, including SQLite's busy timeout for a lock held elsewhere.
+ */
+const SYNC_DEADLINE_MS = 60_000;
+
+/** A worker's error as text (an error that is not an Error reaches the parent as a plain object). */
 function describe(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (e !== null && typeof e === 'object') {
@@ -96,6 +109,8 @@ export class SqliteInsertThread {
   private readonly waiting = new Map<number, Waiter>();
   /** Replies read on the way to another (insertSync), kept for their reader. */
   private readonly replies = new Map<number, Reply>();
+  /** insertSync()s that gave up waiting: their late answers are only accounted for. */
+  private readonly abandoned = new Set<number>();
   private pumping = false;
   /** close() was called: the worker stays ref'd until it has ended, whatever answers come meanwhile. */
   private closing = false;
@@ -192,6 +207,10 @@ export class SqliteInsertThread {
   }
 
   private deliver(r: Reply): void {
+    if (this.abandoned.delete(r.id)) {
+      this.answered();
+      return;
+    }
     const w = this.waiting.get(r.id);
     if (w === undefined) {
       this.replies.set(r.id, r);
@@ -214,10 +233,16 @@ export class SqliteInsertThread {
   insertSync(batch: EncodedBatch): number {
     if (!this.ready) throw new Error('request store writer thread not started yet');
     const id = this.post(batch);
+    const deadline = Date.now() + SYNC_DEADLINE_MS;
     while (Atomics.load(this.signal, 0) < id) {
       // Events cannot run while this thread is blocked, so `dead` alone would never be seen: the
       // worker's own flag is, and a worker that died mid-checkpoint no longer hangs the process.
       if (this.dead || Atomics.load(this.signal, 1) === 1) throw this.dead ?? new Error('request store writer thread ended');
+      // Node ends a worker out of memory (or terminated) without its exit handler: a deadline then.
+      if (Date.now() > deadline) {
+        this.abandoned.add(id);
+        throw new Error(`request store writer thread: no answer in ${SYNC_DEADLINE_MS / 1000} s`);
+      }
       Atomics.wait(this.signal, 0, Atomics.load(this.signal, 0), 1000);
     }
     // Replies arrive in order: those met on the way go to their insert()s.

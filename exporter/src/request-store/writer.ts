@@ -183,9 +183,11 @@ export class StoreWriter implements RequestSink {
     results.forEach((r, i) => {
       const atCheckpoint = this.storedAtCheckpoint.get(batches[i]);
       if (r.status === 'fulfilled' || atCheckpoint !== undefined) {
+        // Every write is idempotent, so across the batch's writes each row was new exactly once.
         done.push(batches[i]);
         rows += batches[i].n;
-        fresh += r.status === 'fulfilled' ? r.value : atCheckpoint!;
+        fresh += (r.status === 'fulfilled' ? r.value : 0) + (atCheckpoint ?? 0);
+        this.storedAtCheckpoint.delete(batches[i]);
       } else {
         left.push(batches[i]);
         error ??= r.reason;
@@ -232,7 +234,7 @@ export class StoreWriter implements RequestSink {
     const base = this.opts.backoffMs ?? 250;
     const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** Math.min(this.failures - 1, 16));
     this.retryAt = Date.now() + delay;
-    this.opts.onError?.('request store write failed; retrying', { err: (e as Error).message, pending: this.pending, retryInMs: delay });
+    this.opts.onError?.('request store write failed; retrying', { err: e instanceof Error ? e.message : String(e), pending: this.pending, retryInMs: delay });
   }
 
   /**
@@ -243,9 +245,9 @@ export class StoreWriter implements RequestSink {
     if (this.store.insertSync && this.retryAt === 0) {
       try {
         // A batch in flight is sent again (idempotent): its insert() may not have committed yet.
-        // Its rows are counted when that insert() answers, not here (it was sent first, so its
-        // answer has the new rows), unless that insert() fails (storedAtCheckpoint).
-        for (const b of this.inflight) this.storedAtCheckpoint.set(b, this.writeSync(b));
+        // Its rows are counted when that insert() answers, not here: the new rows are the sum
+        // of what each of its writes found new (storedAtCheckpoint), whichever committed them.
+        for (const b of this.inflight) this.storedAtCheckpoint.set(b, (this.storedAtCheckpoint.get(b) ?? 0) + this.writeSync(b));
         while (this.queue.count > 0) {
           const [b] = this.queue.take(1);
           let n: number;
