@@ -24,6 +24,10 @@ import { REPO_ROOT } from '../support/processes.js';
 import { startPostgres, type PgServer } from '../support/postgres.js';
 
 const run = promisify(execFile);
+/** What a script run in a child `node` (ESM, with `flags` besides) writes to stdout. */
+async function node(script: string, timeout: number, flags: string[] = []): Promise<string> {
+  return (await run(process.execPath, ['--input-type=module', ...flags, '-e', script], { cwd: REPO_ROOT, timeout })).stdout;
+}
 const dir = mkdtempSync(join(tmpdir(), 'tokenscope-insert-threads-'));
 let pgServer: PgServer;
 beforeAll(async () => {
@@ -83,7 +87,7 @@ describe('SQLite insert worker that dies', () => {
       } catch (e) {
         process.stdout.write('threw: ' + e.message);
       }`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
+    const stdout = await node(script, 20_000);
     expect(stdout).toBe('threw: request store writer thread ended');
   }, 30_000);
 });
@@ -98,7 +102,7 @@ describe('SQLite insert worker start', () => {
       const n = store.insertSync([(${ROW})(1)]);
       await store.close();
       process.stdout.write('written ' + n);`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
+    const stdout = await node(script, 20_000);
     expect(stdout).toBe('written 1');
   }, 30_000);
 
@@ -110,25 +114,25 @@ describe('SQLite insert worker start', () => {
       const thread = new SqliteInsertThread(${JSON.stringify(file)}, 5000, -2000);
       thread.worker.ref();
       process.stdout.write(await thread.started.then(() => 'started', (e) => 'rejected: ' + e.message));`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 20_000 });
+    const stdout = await node(script, 20_000);
     expect(stdout).toBe('rejected: request store writer thread failed: SQLITE_ERROR: no such table: requests');
   }, 30_000);
 });
 
 describe.each(backends)('$name insert worker', ({ name, open }) => {
   it.each([
-    { flags: '--input-type=module' },
-    { flags: '--input-type=module --max-old-space-size=512' },
-    { flags: '--input-type=module --expose-gc' },
-  ])('starts under node $flags, and close() settles with nothing else keeping the process alive', async ({ flags: given }) => {
-    const flags = given.split(' ');
-    const t = await target(name, `flags_${flags.length}_${flags[flags.length - 1].replace(/\W/g, '_')}`);
+    { flags: '', db: 'flags_none' },
+    { flags: '--max-old-space-size=512', db: 'flags_heap' },
+    { flags: '--expose-gc', db: 'flags_gc' },
+  ])('starts under node --input-type=module $flags, and close() settles with nothing else keeping the process alive', async ({ flags: given, db }) => {
+    const flags = given.split(' ').filter(Boolean);
+    const t = await target(name, db);
     const script = `
       const store = ${open(t)};
       const n = await store.insert([(${ROW})(1)]);
       await store.close();
       process.stdout.write('closed ' + n);`;
-    const { stdout } = await run(process.execPath, [...flags, '-e', script], { cwd: REPO_ROOT, timeout: 60_000 });
+    const stdout = await node(script, 60_000, flags);
     expect(stdout).toBe('closed 1');
     expect(await storedKeys(name, t)).toEqual([{ key: 'id:1', cost_nusd: 500_000_000 }]);
   }, 90_000);
@@ -142,7 +146,7 @@ describe.each(backends)('$name insert worker', ({ name, open }) => {
       const out = [store.insert([row(1)]), store.insert([row(2), row(3)])];
       await store.close();
       process.stdout.write('closed ' + (await Promise.all(out)).join(','));`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 60_000 });
+    const stdout = await node(script, 60_000);
     expect(stdout).toBe('closed 1,2');
     expect((await storedKeys(name, t)).map((r) => r.key)).toEqual(['id:1', 'id:2', 'id:3']);
   }, 90_000);
@@ -160,7 +164,7 @@ describe.each(backends)('$name insert worker', ({ name, open }) => {
       const grown = heap() - before;
       await store.close();
       process.stdout.write(JSON.stringify({ grown }));`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '--expose-gc', '-e', script], { cwd: REPO_ROOT, timeout: 120_000 });
+    const stdout = await node(script, 120_000, ['--expose-gc']);
     const { grown } = JSON.parse(stdout) as { grown: number };
     // ~300 bytes an insert before (3 MB here); what remains is noise.
     expect(grown).toBeLessThan(1_000_000);

@@ -12,7 +12,7 @@ import { INSERTER_SOURCE, WORKER_DEPS } from './sqlite-inserter.js';
 
 // Plain JavaScript evaluated in the worker: no loader needed under tsx or from dist/.
 const SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
 // Ending by an uncaught error or an exit (at start too) raises the flag a blocked insertSync checks;
 // Node ending it (out of memory, terminate()) runs no handler, hence insertSync's deadline as well.
 process.on('exit', () => { const s = new Int32Array(workerData.signal); Atomics.store(s, 1, 1); Atomics.notify(s, 0); });
@@ -31,13 +31,12 @@ try {
   // better-sqlite3's errors reach the parent as plain objects, their message lost: a real Error keeps it.
   throw new Error(((e && e.code) ? e.code + ': ' : '') + ((e && e.message) || String(e)));
 }
-const { receiveMessageOnPort } = require('node:worker_threads');
 const signal = new Int32Array(workerData.signal);
 const port = workerData.port;
 const answer = (reply) => { port.postMessage(reply); Atomics.add(signal, 0, 1); Atomics.notify(signal, 0); };
 const close = (m) => { db.close(); answer({ id: m.id, n: 0 }); port.close(); };
 // Set up (the database open, the statements prepared): the parent may block on this worker now.
-require('node:worker_threads').parentPort.postMessage('ready');
+parentPort.postMessage('ready');
 port.on('message', (first) => {
   if (first.close) return close(first);
   // Batches already waiting go into the same transaction (up to 16: a commit every ~32k rows).
