@@ -99,7 +99,8 @@ describe('npm start', () => {
       throw new Error(`${e.message}\n--- npm start output ---\n${started!.output()}`);
     };
 
-    await waitFor('the URLs printed', async () => started!.output().includes('tokenscope is running'), 90_000, 250).catch(fail);
+    // The block is printed by several writes: wait for its last line, not its first.
+    await waitFor('the URLs printed', async () => /tokenscope is running[\s\S]*\n  demo +~/.test(started!.output()), 90_000, 250).catch(fail);
     const out = started.output();
     for (const port of [p.TOKENSCOPE_EXPORTER_PORT, p.PROMETHEUS_PORT, p.ALERTMANAGER_PORT, p.ALERT_SINK_PORT]) expect(out).toContain(`http://127.0.0.1:${port}`);
     expect(out).toMatch(/open first: +http:\/\/127\.0\.0\.1:\d+\//);
