@@ -218,3 +218,27 @@ describe('rollup: sqlite-thread, batches committed together', () => {
     }
   }, 60_000);
 });
+
+describe.each([false, true])('rollup: sqlite (insert thread %s), many labels in one transaction', (insertThread) => {
+  it('keeps every bucket apart past 1,023 distinct label values (the tuple then keyed as text, not as a number)', async () => {
+    const { store, buckets } = await sqlite(insertThread)();
+    try {
+      // A transaction numbers label values in order of first use (provider, model, project, team,
+      // feature), each id 10 bits of the numeric tuple key. The first row takes ids 0 ('x'), 1
+      // ('m'), 2 ('T'); 1,021 new features take 3..1023; the last row's feature is id 1024 and its
+      // team 'm' is id 1. In ten bits a digit, (team 1, feature 1024) would carry into (team 2,
+      // feature 0): the first row's tuple, and the two buckets would add up as one.
+      const base = rows(1023, 31)[0];
+      const row = (i: number, team: string, feature: string): StoredRequest => {
+        const { project: _, ...rest } = base;
+        return { ...rest, key: `id:many-${i}`, timestampMs: T0 + i, provider: 'x', model: 'm', team, feature };
+      };
+      const all = [row(0, 'T', 'x'), ...Array.from({ length: 1021 }, (_, i) => row(i + 1, 'T', `f${i}`)), row(1022, 'm', 'g')];
+      expect(await store.insert(all)).toBe(all.length);
+      expect(await buckets()).toEqual(expectedBuckets(all));
+      expect((await buckets()).some((x) => x.includes('"m","g"'))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

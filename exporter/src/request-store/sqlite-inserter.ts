@@ -48,26 +48,36 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, code
     const ids = new Map(), values = [];
     return { values, id(v) { let x = ids.get(v); if (x === undefined) { x = values.push(v) - 1; ids.set(v, x); } return x; } };
   }
+  // A transaction's rollup: per span, start -> label tuple -> the bucket's labels and its sums.
+  // The tuple is one number when every id fits in 10 bits (a transaction holds few labels), text
+  // otherwise: building a text key per span and row was most of this worker's garbage (~800 bytes
+  // a row), and each collection of it took CPU from the ingest thread too.
+  const rollup = () => spans.map(() => new Map());
   function add(m, labels, ts, p, mo, pr, te, fe, input, output, cost, priced) {
-    const values = labels.values;
+    const t = p < 1024 && mo < 1024 && pr < 1023 && te < 1023 && fe < 1023
+      ? (((p * 1024 + mo) * 1024 + pr + 1) * 1024 + te + 1) * 1024 + fe + 1
+      : p + ':' + mo + ':' + pr + ':' + te + ':' + fe;
     for (let s = 0; s < spans.length; s++) {
       const span = spans[s];
       const start = ts - (((ts % span) + span) % span);
-      const k = span + ':' + start + ':' + p + ':' + mo + ':' + pr + ':' + te + ':' + fe;
-      let b = m.get(k);
+      let tuples = m[s].get(start);
+      if (tuples === undefined) m[s].set(start, (tuples = new Map()));
+      let b = tuples.get(t);
       if (b === undefined) {
+        const values = labels.values;
         const nulls = (pr < 0 ? 1 : 0) | (te < 0 ? 2 : 0) | (fe < 0 ? 4 : 0);
-        b = [span, start, values[p], values[mo], pr < 0 ? '' : values[pr], te < 0 ? '' : values[te], fe < 0 ? '' : values[fe], nulls, 0, 0, 0, 0, 0];
-        m.set(k, b);
+        // The sums apart, in an array of numbers only: they stay unboxed as they grow.
+        b = { key: [span, start, values[p], values[mo], pr < 0 ? '' : values[pr], te < 0 ? '' : values[te], fe < 0 ? '' : values[fe], nulls], sums: [0, 0, 0, 0, 0] };
+        tuples.set(t, b);
       }
-      b[8] += 1; b[9] += input; b[10] += output; b[11] += cost; b[12] += 1 - priced;
+      const sums = b.sums;
+      sums[0] += 1; sums[1] += input; sums[2] += output; sums[3] += cost; sums[4] += 1 - priced;
     }
   }
   function flush(m, sign) {
-    for (const b of m.values()) {
-      if (sign < 0) for (let i = 8; i < 13; i++) b[i] = -b[i];
-      up.run(b);
-      if (sign < 0) drop.run(b.slice(0, 8));
+    for (const starts of m) for (const tuples of starts.values()) for (const b of tuples.values()) {
+      up.run(b.key.concat(b.sums.map((x) => sign * x)));
+      if (sign < 0) drop.run(b.key);
     }
   }
   const S2 = 0x5bd1e995;
@@ -103,7 +113,7 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, code
   // Several batches in one transaction (a catch-up queues many): one commit and one rollup upsert
   // per bucket for all of them. Returns the new rows of each batch.
   const insertMany = db.transaction((batches) => {
-    const m = new Map(), labels = labelIds();
+    const m = rollup(), labels = labelIds();
     const counts = batches.map((b) => one(b, m, labels));
     flush(m, 1);
     return counts;
@@ -113,7 +123,7 @@ export const INSERTER_SOURCE = String.raw`(function makeInserter(db, spans, code
   // output_tokens, cost_nusd, priced. Its rows' shares leave the rollup in the same transaction.
   const remove = (del, params) => db.transaction(() => {
     const rows = del.all(...params);
-    const m = new Map(), labels = labelIds();
+    const m = rollup(), labels = labelIds();
     const id = (v) => (v === null ? -1 : labels.id(v));
     for (const r of rows) add(m, labels, r.ts_ms, id(r.provider), id(r.model), id(r.project), id(r.team), id(r.feature), r.input_tokens, r.output_tokens, r.cost_nusd, r.priced);
     flush(m, -1);
