@@ -100,11 +100,10 @@ const onPg: typeof off = [];
 // store's cost) fall on both sides of it. Best-of figures are printed beside it.
 for (let r = 0; r <= 5; r++) {
   const roundLines = linesOf(r + 1);
-  const runs = [
-    async () => r > 0 && off.push(await ingest(roundLines, undefined)),
-    async () => { const x = await ingest(roundLines, writers.sqlite); if (r > 0) onSqlite.push(x); },
-    async () => { const x = await ingest(roundLines, writers.postgres); if (r > 0) onPg.push(x); },
-  ];
+  const runs = ([[off, undefined], [onSqlite, writers.sqlite], [onPg, writers.postgres]] as const).map(([into, w]) => async () => {
+    const x = await ingest(roundLines, w);
+    if (r > 0) into.push(x);
+  });
   for (let k = 0; k < runs.length; k++) {
     // A quiet machine for each run: the last run's dirty pages written out (the kernel's
     // writeback would otherwise fall into this one) and a moment for its background work.
